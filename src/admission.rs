@@ -1,0 +1,176 @@
+//! One admission decision: reads the `validate` payload, routes by kind and operation, defaults,
+//! runs the rules, and builds the answer. Every malformed payload gets an answer, never a panic.
+
+use crate::defaults;
+use crate::findings::Findings;
+use crate::object::{display_name, lookup, lookup_str};
+use crate::settings::Settings;
+use crate::update_rules;
+use crate::validation;
+use kubewarden_policy_sdk::response::ValidationResponse;
+use serde_json::Value;
+
+pub const GROUP: &str = "example.com";
+pub const KIND: &str = "SampleDB";
+
+pub const PAYLOAD_NOT_JSON: &str = "the request payload is not valid JSON";
+pub const NO_REQUEST: &str = "the request payload has no \"request\" object";
+pub const NO_KIND: &str = "request.kind is missing: cannot tell which resource this is";
+pub const OBJECT_MISSING: &str = "request.object is missing or is not a JSON object";
+pub const OLD_OBJECT_MISSING: &str =
+    "request.oldObject is missing or is not a JSON object: an UPDATE cannot be checked without it";
+
+/// The outcome of one evaluation, before it is encoded for the host.
+#[derive(Debug, Default, PartialEq)]
+pub struct Decision {
+    pub accepted: bool,
+    pub code: Option<u16>,
+    pub message: Option<String>,
+    pub mutated_object: Option<Value>,
+    pub warnings: Vec<String>,
+}
+
+impl Decision {
+    fn accept() -> Decision {
+        Decision {
+            accepted: true,
+            ..Decision::default()
+        }
+    }
+
+    fn reject(code: u16, message: impl Into<String>) -> Decision {
+        Decision {
+            accepted: false,
+            code: Some(code),
+            message: Some(message.into()),
+            ..Decision::default()
+        }
+    }
+
+    pub fn into_response(self) -> ValidationResponse {
+        ValidationResponse {
+            accepted: self.accepted,
+            message: self.message,
+            code: self.code,
+            mutated_object: self.mutated_object,
+            audit_annotations: None,
+            warnings: (!self.warnings.is_empty()).then_some(self.warnings),
+        }
+    }
+}
+
+/// Evaluates a raw `validate` payload: `{"request": AdmissionRequest, "settings": {...}}`.
+pub fn evaluate_payload(payload: &[u8]) -> Decision {
+    let mut document: Value = match serde_json::from_slice(payload) {
+        Ok(document) => document,
+        Err(error) => return Decision::reject(400, format!("{PAYLOAD_NOT_JSON}: {error}")),
+    };
+    let settings = match Settings::from_value(document.get("settings").unwrap_or(&Value::Null)) {
+        Ok(settings) => settings,
+        Err(errors) => {
+            return Decision::reject(500, format!("the policy settings are not valid: {errors}"));
+        }
+    };
+    match document.get_mut("request") {
+        Some(request) if request.is_object() => evaluate(request, &settings),
+        _ => Decision::reject(400, NO_REQUEST),
+    }
+}
+
+/// Evaluates one AdmissionRequest. Takes the objects out of `request` rather than copying them.
+pub fn evaluate(request: &mut Value, settings: &Settings) -> Decision {
+    let (Some(group), Some(kind)) = (
+        lookup_str(request, &["kind", "group"]),
+        lookup_str(request, &["kind", "kind"]),
+    ) else {
+        return Decision::reject(400, NO_KIND);
+    };
+    if group != GROUP || kind != KIND {
+        return Decision::accept();
+    }
+    // The operator writes status through the status subresource; spec rules are not its concern.
+    if lookup_str(request, &["subResource"]).is_some_and(|sub| !sub.is_empty()) {
+        return Decision::accept();
+    }
+    match lookup_str(request, &["operation"]).unwrap_or("") {
+        "CREATE" => admit_write(request, settings, false),
+        "UPDATE" => admit_write(request, settings, true),
+        "DELETE" => admit_delete(request),
+        _ => Decision::accept(),
+    }
+}
+
+fn take_object(request: &mut Value, key: &str) -> Option<Value> {
+    let slot = request.get_mut(key)?;
+    slot.is_object().then(|| slot.take())
+}
+
+fn admit_write(request: &mut Value, settings: &Settings, is_update: bool) -> Decision {
+    let Some(mut object) = take_object(request, "object") else {
+        return Decision::reject(400, OBJECT_MISSING);
+    };
+    let old = if is_update {
+        match take_object(request, "oldObject") {
+            Some(old) => Some(old),
+            None => return Decision::reject(400, OLD_OBJECT_MISSING),
+        }
+    } else {
+        None
+    };
+    // A SampleDB being deleted only has its finalizers removed; refusing that update because a
+    // rule changed since the object was stored would leave it stuck in deletion.
+    if is_update && lookup(&object, &["metadata", "deletionTimestamp"]).is_some() {
+        return Decision::accept();
+    }
+
+    let defaulted = settings.apply_defaults && defaults::apply(&mut object, &settings.defaults);
+    let mut findings = Findings::default();
+    if let Some(map) = object.as_object() {
+        validation::check_object(map, settings, &mut findings);
+    }
+    for rule in &settings.custom_rules {
+        rule.check(&object, &mut findings);
+    }
+    if let Some(mut old) = old {
+        if settings.apply_defaults {
+            defaults::apply(&mut old, &settings.defaults);
+        }
+        update_rules::check_update(&old, &object, &mut findings);
+    }
+
+    if !findings.errors.is_empty() {
+        let message = format!(
+            "SampleDB \"{}\" is invalid: {}",
+            display_name(&object),
+            findings.error_list()
+        );
+        let mut decision = Decision::reject(422, message);
+        decision.warnings = findings.warnings;
+        return decision;
+    }
+    Decision {
+        accepted: true,
+        mutated_object: defaulted.then_some(object),
+        warnings: findings.warnings,
+        ..Decision::default()
+    }
+}
+
+fn admit_delete(request: &Value) -> Decision {
+    let Some(old) = request.get("oldObject").filter(|old| old.is_object()) else {
+        return Decision::accept();
+    };
+    if lookup(old, &["spec", "deletionProtection"]) != Some(&Value::Bool(true)) {
+        return Decision::accept();
+    }
+    let name = display_name(old);
+    let namespace = lookup_str(old, &["metadata", "namespace"])
+        .or_else(|| lookup_str(request, &["namespace"]))
+        .unwrap_or("default");
+    Decision::reject(
+        403,
+        format!(
+            "SampleDB \"{name}\" is protected from deletion (spec.deletionProtection: true); switch protection off first with `kubectl patch sampledb {name} -n {namespace} --type merge -p '{{\"spec\":{{\"deletionProtection\":false}}}}'`, then delete it again"
+        ),
+    )
+}

@@ -1,0 +1,123 @@
+//! What the checks find: field errors (each with its path, the offending value, and a detail),
+//! and warnings, kept apart so a rejection can still carry its warnings.
+//! The error text follows Kubernetes' `field.Error` (`spec.replicas: Invalid value: 12: ...`).
+
+use serde_json::Value;
+use std::fmt;
+
+/// Longest rendering of an offending value in a message: a 1 MB label must not become a 1 MB error.
+const MAX_VALUE_CHARS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    Required,
+    Invalid(String),
+    Forbidden,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: String,
+    pub kind: ErrorKind,
+    pub detail: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Required => write!(f, "{}: Required value: {}", self.path, self.detail),
+            ErrorKind::Invalid(value) => {
+                write!(f, "{}: Invalid value: {}: {}", self.path, value, self.detail)
+            }
+            ErrorKind::Forbidden => write!(f, "{}: Forbidden: {}", self.path, self.detail),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub errors: Vec<FieldError>,
+    pub warnings: Vec<String>,
+}
+
+impl Findings {
+    pub fn required(&mut self, path: &str, detail: impl Into<String>) {
+        self.push(path, ErrorKind::Required, detail);
+    }
+
+    pub fn invalid(&mut self, path: &str, value: &Value, detail: impl Into<String>) {
+        self.push(path, ErrorKind::Invalid(render_value(value)), detail);
+    }
+
+    pub fn forbidden(&mut self, path: &str, detail: impl Into<String>) {
+        self.push(path, ErrorKind::Forbidden, detail);
+    }
+
+    pub fn warn(&mut self, path: &str, detail: impl fmt::Display) {
+        self.warnings.push(format!("{path}: {detail}"));
+    }
+
+    fn push(&mut self, path: &str, kind: ErrorKind, detail: impl Into<String>) {
+        self.errors.push(FieldError {
+            path: path.to_string(),
+            kind,
+            detail: detail.into(),
+        });
+    }
+
+    /// Every error on one line, in the order the checks found them.
+    pub fn error_list(&self) -> String {
+        self.errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A value as JSON text, cut to a readable length on a character boundary.
+pub fn render_value(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(MAX_VALUE_CHARS) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text,
+    }
+}
+
+/// The JSON type of a value, as an error names it.
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn errors_read_like_kubernetes_field_errors() {
+        let mut findings = Findings::default();
+        findings.required("spec.version", "a version is required");
+        findings.invalid("spec.replicas", &json!(12), "must be at most 9");
+        findings.forbidden("spec.storage.size", "may not shrink");
+        assert_eq!(
+            findings.error_list(),
+            "spec.version: Required value: a version is required; spec.replicas: Invalid value: 12: must be at most 9; spec.storage.size: Forbidden: may not shrink"
+        );
+    }
+
+    #[test]
+    fn long_values_are_cut() {
+        let rendered = render_value(&json!("é".repeat(1000)));
+        assert_eq!(rendered.chars().count(), MAX_VALUE_CHARS + 3);
+        assert!(rendered.starts_with("\"é"));
+        assert!(rendered.ends_with("..."));
+    }
+}

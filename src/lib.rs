@@ -1,0 +1,37 @@
+//! The SampleDB Kubewarden policy: registers the waPC functions and hands each call on.
+
+pub mod admission;
+pub mod cron;
+pub mod custom_rules;
+pub mod defaults;
+pub mod findings;
+pub mod names;
+pub mod object;
+pub mod quantity;
+pub mod retention;
+pub mod settings;
+pub mod update_rules;
+pub mod validation;
+pub mod version;
+
+use kubewarden_policy_sdk::protocol_version_guest;
+use kubewarden_policy_sdk::wapc_guest::{CallResult, register_function};
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wapc_init() {
+    register_function("validate", validate);
+    register_function("validate_settings", validate_settings);
+    register_function("protocol_version", protocol_version_guest);
+}
+
+/// `validate`: one admission request in, one ValidationResponse out.
+pub fn validate(payload: &[u8]) -> CallResult {
+    let response = admission::evaluate_payload(payload).into_response();
+    Ok(serde_json::to_vec(&response)?)
+}
+
+/// `validate_settings`: the settings document in, a SettingsValidationResponse out.
+pub fn validate_settings(payload: &[u8]) -> CallResult {
+    let response = settings::validate_settings_payload(payload);
+    Ok(serde_json::to_vec(&response)?)
+}

@@ -1,0 +1,101 @@
+//! Reading the raw SampleDB JSON. Fields are looked up in `serde_json::Value` rather than a typed
+//! struct, so a value of the wrong type becomes a violation at its path instead of a failed
+//! deserialisation of the whole object.
+
+use crate::findings::Findings;
+use crate::quantity::Quantity;
+use serde_json::{Map, Value};
+
+/// A field's value; JSON `null` counts as absent (the API server prunes nulls from custom
+/// resources, so a null never reaches the operator as a value).
+pub fn field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key).filter(|value| !value.is_null())
+}
+
+/// Follows a chain of object keys from the root; `None` if any step is absent or not an object.
+pub fn lookup<'a>(root: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter()
+        .try_fold(root, |value, key| value.as_object().and_then(|map| field(map, key)))
+}
+
+pub fn lookup_str<'a>(root: &'a Value, keys: &[&str]) -> Option<&'a str> {
+    lookup(root, keys).and_then(Value::as_str)
+}
+
+/// The name a message calls the object by.
+pub fn display_name(object: &Value) -> &str {
+    lookup_str(object, &["metadata", "name"])
+        .or_else(|| lookup_str(object, &["metadata", "generateName"]))
+        .unwrap_or("")
+}
+
+/// An object-valued field; a value of another type is recorded as a violation at `path`.
+pub fn object_at<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+    findings: &mut Findings,
+) -> Option<&'a Map<String, Value>> {
+    match field(map, key)? {
+        Value::Object(inner) => Some(inner),
+        other => {
+            findings.invalid(path, other, "must be an object");
+            None
+        }
+    }
+}
+
+/// A string-valued field; a value of another type is recorded as a violation at `path`.
+pub fn str_at<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+    findings: &mut Findings,
+) -> Option<&'a str> {
+    match field(map, key)? {
+        Value::String(text) => Some(text),
+        other => {
+            findings.invalid(path, other, "must be a string");
+            None
+        }
+    }
+}
+
+/// A boolean-valued field; a value of another type is recorded as a violation at `path`.
+pub fn bool_at(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    findings: &mut Findings,
+) -> Option<bool> {
+    match field(map, key)? {
+        Value::Bool(flag) => Some(*flag),
+        other => {
+            findings.invalid(path, other, "must be true or false");
+            None
+        }
+    }
+}
+
+/// A quantity, written as a string (`"20Gi"`) or a plain number, as Kubernetes accepts both.
+pub fn quantity_of(value: &Value, path: &str, findings: &mut Findings) -> Option<Quantity> {
+    let parsed = match value {
+        Value::String(text) => Quantity::parse(text),
+        Value::Number(number) => Quantity::parse(&number.to_string()),
+        other => {
+            findings.invalid(path, other, "must be a quantity such as \"20Gi\"");
+            return None;
+        }
+    };
+    parsed
+        .map_err(|error| findings.invalid(path, value, error.to_string()))
+        .ok()
+}
+
+/// A quantity's text for messages.
+pub fn quantity_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,469 @@
+//! The policy's settings (camelCase keys, all optional), read key by key so that one pass reports
+//! every bad key rather than stopping at the first, as a typed serde struct would.
+
+use crate::cron;
+use crate::custom_rules::CustomRule;
+use crate::findings::{render_value, type_name};
+use crate::quantity::Quantity;
+use crate::retention;
+use crate::version::{self, Version};
+use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+pub const DELETION_POLICIES: [&str; 3] = ["Snapshot", "Delete", "Retain"];
+
+const KNOWN_KEYS: [&str; 12] = [
+    "allowedVersions",
+    "deprecatedVersions",
+    "maxReplicas",
+    "minStorage",
+    "maxStorage",
+    "allowedStorageClasses",
+    "requireBackup",
+    "requireResourceLimits",
+    "maxNameLength",
+    "applyDefaults",
+    "defaults",
+    "customRules",
+];
+const KNOWN_DEFAULT_KEYS: [&str; 7] = [
+    "version",
+    "replicas",
+    "storageSize",
+    "storageClassName",
+    "backupSchedule",
+    "backupRetention",
+    "deletionPolicy",
+];
+
+/// A quantity from the settings, with the text the admin wrote (for messages).
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub text: String,
+    pub value: Quantity,
+}
+
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub version: String,
+    pub replicas: u64,
+    pub storage_size: String,
+    pub storage_class_name: Option<String>,
+    pub backup_schedule: Option<String>,
+    pub backup_retention: String,
+    pub deletion_policy: String,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            version: "16".to_string(),
+            replicas: 1,
+            storage_size: "1Gi".to_string(),
+            storage_class_name: None,
+            backup_schedule: Some("0 3 * * *".to_string()),
+            backup_retention: "7d".to_string(),
+            deletion_policy: "Snapshot".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub allowed_versions: Vec<u64>,
+    pub deprecated_versions: Vec<u64>,
+    pub max_replicas: u64,
+    pub min_storage: Option<Bound>,
+    pub max_storage: Option<Bound>,
+    pub allowed_storage_classes: Vec<String>,
+    pub require_backup: bool,
+    pub require_resource_limits: bool,
+    pub max_name_length: usize,
+    pub apply_defaults: bool,
+    pub defaults: Defaults,
+    pub custom_rules: Vec<CustomRule>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            allowed_versions: Vec::new(),
+            deprecated_versions: Vec::new(),
+            max_replicas: 9,
+            min_storage: None,
+            max_storage: None,
+            allowed_storage_classes: Vec::new(),
+            require_backup: false,
+            require_resource_limits: false,
+            max_name_length: 50,
+            apply_defaults: true,
+            defaults: Defaults::default(),
+            custom_rules: Vec::new(),
+        }
+    }
+}
+
+/// Every problem found in a settings document, each naming its key.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SettingsErrors(pub Vec<String>);
+
+impl SettingsErrors {
+    pub fn add(&mut self, key: &str, detail: impl std::fmt::Display) {
+        self.0.push(format!("{key}: {detail}"));
+    }
+}
+
+impl std::fmt::Display for SettingsErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join("; "))
+    }
+}
+
+impl Settings {
+    /// Reads settings as policy-server passes them: `null` or `{}` means every default.
+    pub fn from_value(document: &Value) -> Result<Settings, SettingsErrors> {
+        let mut errors = SettingsErrors::default();
+        let empty = Map::new();
+        let map = match document {
+            Value::Null => &empty,
+            Value::Object(map) => map,
+            other => {
+                errors.add(
+                    "settings",
+                    format!("must be an object, got {}", type_name(other)),
+                );
+                return Err(errors);
+            }
+        };
+        let settings = read_settings(map, &mut errors);
+        if errors.0.is_empty() {
+            check_consistency(&settings, &mut errors);
+        }
+        if errors.0.is_empty() {
+            Ok(settings)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn read_settings(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Settings {
+    for key in map.keys() {
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            errors.add(key, "unknown setting");
+        }
+    }
+    let mut settings = Settings::default();
+    let mut read = Reader { map, prefix: "", errors };
+    if let Some(list) = read.majors("allowedVersions") {
+        settings.allowed_versions = list;
+    }
+    if let Some(list) = read.majors("deprecatedVersions") {
+        settings.deprecated_versions = list;
+    }
+    if let Some(max) = read.integer("maxReplicas", 1, u64::from(u32::MAX)) {
+        settings.max_replicas = max;
+    }
+    settings.min_storage = read.quantity("minStorage");
+    settings.max_storage = read.quantity("maxStorage");
+    if let Some(list) = read.strings("allowedStorageClasses") {
+        settings.allowed_storage_classes = list;
+    }
+    if let Some(flag) = read.boolean("requireBackup") {
+        settings.require_backup = flag;
+    }
+    if let Some(flag) = read.boolean("requireResourceLimits") {
+        settings.require_resource_limits = flag;
+    }
+    if let Some(length) = read.integer("maxNameLength", 1, 63) {
+        settings.max_name_length = length as usize;
+    }
+    if let Some(flag) = read.boolean("applyDefaults") {
+        settings.apply_defaults = flag;
+    }
+    match map.get("defaults") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(defaults)) => settings.defaults = read_defaults(defaults, errors),
+        Some(other) => errors.add(
+            "defaults",
+            format!("must be an object, got {}", type_name(other)),
+        ),
+    }
+    match map.get("customRules") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(rules)) => {
+            for (index, rule) in rules.iter().enumerate() {
+                if let Some(rule) = CustomRule::from_settings(index, rule, errors) {
+                    settings.custom_rules.push(rule);
+                }
+            }
+        }
+        Some(other) => errors.add(
+            "customRules",
+            format!("must be a list, got {}", type_name(other)),
+        ),
+    }
+    settings
+}
+
+fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Defaults {
+    for key in map.keys() {
+        if !KNOWN_DEFAULT_KEYS.contains(&key.as_str()) {
+            errors.add(&format!("defaults.{key}"), "unknown setting");
+        }
+    }
+    let mut defaults = Defaults::default();
+    let mut read = Reader {
+        map,
+        prefix: "defaults.",
+        errors,
+    };
+    if let Some(version) = read.string("version") {
+        if let Err(detail) = Version::parse(&version) {
+            read.fail("version", detail);
+        }
+        defaults.version = version;
+    }
+    if let Some(replicas) = read.integer("replicas", 1, u64::from(u32::MAX)) {
+        defaults.replicas = replicas;
+    }
+    if let Some(size) = read.quantity("storageSize") {
+        if !size.value.is_positive() {
+            read.fail("storageSize", "must be greater than zero");
+        }
+        defaults.storage_size = size.text;
+    }
+    defaults.storage_class_name = read.string("storageClassName");
+    // An explicit null switches the default backup off; leaving the key out keeps "0 3 * * *".
+    match map.get("backupSchedule") {
+        Some(Value::Null) => defaults.backup_schedule = None,
+        Some(_) => {
+            if let Some(schedule) = read.string("backupSchedule") {
+                if let Err(detail) = cron::validate(&schedule) {
+                    read.fail("backupSchedule", detail);
+                }
+                defaults.backup_schedule = Some(schedule);
+            }
+        }
+        None => {}
+    }
+    if let Some(retention) = read.string("backupRetention") {
+        if !retention::is_valid(&retention) {
+            read.fail("backupRetention", retention::RETENTION_FORMAT);
+        }
+        defaults.backup_retention = retention;
+    }
+    if let Some(policy) = read.string("deletionPolicy") {
+        if !DELETION_POLICIES.contains(&policy.as_str()) {
+            read.fail("deletionPolicy", "must be one of Snapshot, Delete, Retain");
+        }
+        defaults.deletion_policy = policy;
+    }
+    defaults
+}
+
+/// Checks between keys, once every key parsed on its own.
+fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
+    if let (Some(min), Some(max)) = (&settings.min_storage, &settings.max_storage) {
+        if min.value > max.value {
+            errors.add(
+                "minStorage",
+                format!("{} is greater than maxStorage {}", min.text, max.text),
+            );
+        }
+    }
+    let defaults = &settings.defaults;
+    if let Ok(size) = Quantity::parse(&defaults.storage_size) {
+        if let Some(min) = settings.min_storage.as_ref().filter(|min| size < min.value) {
+            errors.add(
+                "defaults.storageSize",
+                format!("{} is below minStorage {}", defaults.storage_size, min.text),
+            );
+        }
+        if let Some(max) = settings.max_storage.as_ref().filter(|max| size > max.value) {
+            errors.add(
+                "defaults.storageSize",
+                format!("{} is above maxStorage {}", defaults.storage_size, max.text),
+            );
+        }
+    }
+    if defaults.replicas > settings.max_replicas {
+        errors.add(
+            "defaults.replicas",
+            format!(
+                "{} is above maxReplicas {}",
+                defaults.replicas, settings.max_replicas
+            ),
+        );
+    }
+    if let Ok(version) = Version::parse(&defaults.version) {
+        if !settings.allowed_versions.is_empty()
+            && !settings.allowed_versions.contains(&version.major())
+        {
+            errors.add(
+                "defaults.version",
+                format!(
+                    "major {} is not in allowedVersions",
+                    version.major()
+                ),
+            );
+        }
+    }
+    if let Some(class) = &defaults.storage_class_name {
+        if !settings.allowed_storage_classes.is_empty()
+            && !settings.allowed_storage_classes.contains(class)
+        {
+            errors.add(
+                "defaults.storageClassName",
+                format!("\"{class}\" is not in allowedStorageClasses"),
+            );
+        }
+    }
+}
+
+/// Reads typed values from one settings object, recording a named error for each bad one.
+struct Reader<'a> {
+    map: &'a Map<String, Value>,
+    prefix: &'static str,
+    errors: &'a mut SettingsErrors,
+}
+
+impl Reader<'_> {
+    fn fail(&mut self, key: &str, detail: impl std::fmt::Display) {
+        let name = format!("{}{key}", self.prefix);
+        self.errors.add(&name, detail);
+    }
+
+    fn present(&self, key: &str) -> Option<&Value> {
+        self.map.get(key).filter(|value| !value.is_null())
+    }
+
+    fn wrong_type(&mut self, key: &str, expected: &str, value: &Value) {
+        let detail = format!("must be {expected}, got {}", render_value(value));
+        self.fail(key, detail);
+    }
+
+    fn boolean(&mut self, key: &str) -> Option<bool> {
+        let value = self.present(key)?;
+        match value.as_bool() {
+            Some(flag) => Some(flag),
+            None => {
+                let value = value.clone();
+                self.wrong_type(key, "true or false", &value);
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
+        let value = self.present(key)?.clone();
+        match value.as_u64() {
+            Some(number) if (min..=max).contains(&number) => Some(number),
+            _ => {
+                self.wrong_type(key, &format!("an integer from {min} to {max}"), &value);
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        let value = self.present(key)?;
+        match value.as_str() {
+            Some(text) => Some(text.to_string()),
+            None => {
+                let value = value.clone();
+                self.wrong_type(key, "a string", &value);
+                None
+            }
+        }
+    }
+
+    fn quantity(&mut self, key: &str) -> Option<Bound> {
+        let text = self.string(key)?;
+        match Quantity::parse(&text) {
+            Ok(value) => Some(Bound { text, value }),
+            Err(error) => {
+                self.fail(key, format!("\"{text}\" {error}"));
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, key: &str) -> Option<Vec<Value>> {
+        let value = self.present(key)?;
+        match value.as_array() {
+            Some(items) => Some(items.clone()),
+            None => {
+                let value = value.clone();
+                self.wrong_type(key, "a list", &value);
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, key: &str) -> Option<Vec<String>> {
+        let items = self.list(key)?;
+        let mut strings = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            match item.as_str() {
+                Some(text) => strings.push(text.to_string()),
+                None => self.wrong_type(&format!("{key}[{index}]"), "a string", item),
+            }
+        }
+        Some(strings)
+    }
+
+    /// A list of majors: `["15", "16"]`, or the unquoted `[15, 16]` YAML makes of it.
+    fn majors(&mut self, key: &str) -> Option<Vec<u64>> {
+        let items = self.list(key)?;
+        let mut majors = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let major = match item {
+                Value::String(text) => version::parse_major(text),
+                Value::Number(number) => number.as_u64(),
+                _ => None,
+            };
+            match major {
+                Some(major) => majors.push(major),
+                None => self.wrong_type(
+                    &format!("{key}[{index}]"),
+                    "a major version such as \"16\"",
+                    item,
+                ),
+            }
+        }
+        Some(majors)
+    }
+}
+
+/// The settings document as policy-server hands it over, checked by `Validatable`.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct SettingsDocument(pub Value);
+
+impl Validatable for SettingsDocument {
+    fn validate(&self) -> Result<(), String> {
+        Settings::from_value(&self.0)
+            .map(|_| ())
+            .map_err(|errors| errors.to_string())
+    }
+}
+
+/// The `validate_settings` answer for a raw payload; a payload that is not JSON is invalid
+/// settings, not an error of the module.
+pub fn validate_settings_payload(payload: &[u8]) -> SettingsValidationResponse {
+    let result = serde_json::from_slice::<SettingsDocument>(payload)
+        .map_err(|error| format!("settings are not valid JSON: {error}"))
+        .and_then(|document| document.validate());
+    match result {
+        Ok(()) => SettingsValidationResponse {
+            valid: true,
+            message: None,
+        },
+        Err(message) => SettingsValidationResponse {
+            valid: false,
+            message: Some(message),
+        },
+    }
+}

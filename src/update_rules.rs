@@ -1,0 +1,120 @@
+//! The update-only rules of SPEC section 3. Both objects arrive already defaulted, so a field that
+//! only a default filled never reads as a change.
+
+use crate::findings::{Findings, render_value};
+use crate::object::{lookup, lookup_str, quantity_text};
+use crate::quantity::Quantity;
+use crate::version::Version;
+use serde_json::Value;
+
+pub const SHRINK_REFUSED: &str = "PersistentVolumeClaims can only grow";
+pub const CLASS_IMMUTABLE: &str = "a PersistentVolumeClaim's storage class is fixed when it is created";
+pub const SECRET_IMMUTABLE: &str =
+    "the running database and its backups keep the credentials of the original Secret";
+
+pub fn check_update(old: &Value, new: &Value, findings: &mut Findings) {
+    check_storage_grows(old, new, findings);
+    check_unchanged(
+        old,
+        new,
+        &["spec", "storage", "storageClassName"],
+        "spec.storage.storageClassName",
+        CLASS_IMMUTABLE,
+        findings,
+    );
+    check_version_path(old, new, findings);
+    check_unchanged(
+        old,
+        new,
+        &["spec", "credentials", "secretName"],
+        "spec.credentials.secretName",
+        SECRET_IMMUTABLE,
+        findings,
+    );
+}
+
+fn size_of(object: &Value) -> Option<(&Value, Quantity)> {
+    let value = lookup(object, &["spec", "storage", "size"])?;
+    let quantity = match value {
+        Value::String(text) => Quantity::parse(text),
+        Value::Number(number) => Quantity::parse(&number.to_string()),
+        _ => return None,
+    };
+    quantity.ok().map(|quantity| (value, quantity))
+}
+
+fn check_storage_grows(old: &Value, new: &Value, findings: &mut Findings) {
+    if let (Some((old_value, old_size)), Some((new_value, new_size))) = (size_of(old), size_of(new)) {
+        if new_size < old_size {
+            findings.invalid(
+                "spec.storage.size",
+                new_value,
+                format!(
+                    "may not shrink from {}: {SHRINK_REFUSED}",
+                    quantity_text(old_value)
+                ),
+            );
+        }
+    }
+}
+
+fn check_unchanged(
+    old: &Value,
+    new: &Value,
+    keys: &[&str],
+    path: &str,
+    reason: &str,
+    findings: &mut Findings,
+) {
+    let before = lookup(old, keys);
+    let after = lookup(new, keys);
+    if before == after {
+        return;
+    }
+    let was = before.map_or_else(|| "unset".to_string(), render_value);
+    match after {
+        Some(value) => findings.invalid(path, value, format!("may not change (was {was}): {reason}")),
+        None => findings.forbidden(path, format!("may not be removed (was {was}): {reason}")),
+    }
+}
+
+/// The version the database actually runs: what the operator reported, else what was asked for.
+fn running_version(old: &Value) -> Option<(&'static str, &str, Version)> {
+    let reported = lookup_str(old, &["status", "currentVersion"])
+        .and_then(|text| Version::parse(text).ok().map(|v| ("status.currentVersion", text, v)));
+    reported.or_else(|| {
+        lookup_str(old, &["spec", "version"])
+            .and_then(|text| Version::parse(text).ok().map(|v| ("spec.version", text, v)))
+    })
+}
+
+fn check_version_path(old: &Value, new: &Value, findings: &mut Findings) {
+    const PATH: &str = "spec.version";
+    let Some(text) = lookup_str(new, &["spec", "version"]) else {
+        return;
+    };
+    let (Ok(target), Some((source, running_text, running))) =
+        (Version::parse(text), running_version(old))
+    else {
+        return;
+    };
+    let value = Value::from(text);
+    if target.compare(&running).is_lt() {
+        findings.invalid(
+            PATH,
+            &value,
+            format!(
+                "may not go back from {running_text} (the old object's {source}): downgrades are not supported"
+            ),
+        );
+    } else if target.major() > running.major().saturating_add(1) {
+        findings.invalid(
+            PATH,
+            &value,
+            format!(
+                "may not skip a major version: upgrade from {running_text} (the old object's {source}) to {} first",
+                running.major() + 1
+            ),
+        );
+    }
+}

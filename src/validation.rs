@@ -1,0 +1,306 @@
+//! The create/update rules of SPEC section 3, run on the object as it will be stored. Every
+//! check records its violation and carries on, so one answer lists them all.
+
+use crate::cron;
+use crate::findings::Findings;
+use crate::names::{self, DNS1035_LABEL, DNS1123_SUBDOMAIN};
+use crate::object::{bool_at, field, object_at, quantity_of, quantity_text, str_at};
+use crate::quantity::Quantity;
+use crate::retention::{self, RETENTION_FORMAT};
+use crate::settings::{DELETION_POLICIES, Settings};
+use crate::version::Version;
+use serde_json::{Map, Value};
+
+pub const NAME_REQUIRED: &str = "a SampleDB needs a name";
+pub const VERSION_REQUIRED: &str = "set the engine version, such as \"16.4\"";
+pub const VERSION_NOT_STRING: &str = "must be a string such as \"16.4\" (quote it in YAML)";
+pub const REPLICAS_NOT_INTEGER: &str = "must be an integer";
+pub const STORAGE_SIZE_REQUIRED: &str = "set the volume size, such as \"20Gi\"";
+pub const STORAGE_NOT_POSITIVE: &str = "must be greater than zero";
+pub const QUANTITY_NEGATIVE: &str = "must not be negative";
+pub const SECRET_NAME_REQUIRED: &str = "name the Secret that holds the database credentials";
+pub const BACKUP_REQUIRED: &str = "a backup section is required by policy (requireBackup)";
+pub const SCHEDULE_REQUIRED: &str = "a backup section needs a schedule, such as \"0 3 * * *\"";
+pub const LIMIT_REQUIRED: &str = "resource limits are required by policy (requireResourceLimits)";
+pub const DELETION_POLICY_UNKNOWN: &str = "must be one of Snapshot, Delete, Retain";
+pub const BACKUP_SUSPENDED_WARNING: &str =
+    "backups are suspended: no new backups are taken until suspend is false";
+pub const DELETE_POLICY_WARNING: &str =
+    "Delete removes the data with the SampleDB; choose Snapshot or Retain to keep it";
+
+/// Random characters the API server appends to a `generateName`.
+const GENERATED_SUFFIX_LENGTH: usize = 5;
+
+pub fn check_object(object: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+    check_name(object, settings, findings);
+    let empty = Map::new();
+    let spec = match field(object, "spec") {
+        None => &empty,
+        Some(Value::Object(spec)) => spec,
+        Some(other) => {
+            findings.invalid("spec", other, "must be an object");
+            return;
+        }
+    };
+    check_version(spec, settings, findings);
+    check_replicas(spec, settings, findings);
+    check_storage(spec, settings, findings);
+    check_resources(spec, settings, findings);
+    check_credentials(spec, findings);
+    check_backup(spec, settings, findings);
+    check_deletion(spec, findings);
+}
+
+fn name_length_detail(max: usize) -> String {
+    format!(
+        "must be no more than {max} characters, so that the StatefulSet, PVC and Job names derived from it fit in 63"
+    )
+}
+
+fn check_name(object: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+    let metadata = match field(object, "metadata") {
+        None => return findings.required("metadata.name", NAME_REQUIRED),
+        Some(Value::Object(metadata)) => metadata,
+        Some(other) => return findings.invalid("metadata", other, "must be an object"),
+    };
+    let max = settings.max_name_length;
+    if let Some(name) = str_at(metadata, "name", "metadata.name", findings) {
+        if !names::is_dns1035_label(name) {
+            findings.invalid("metadata.name", &Value::from(name), DNS1035_LABEL);
+        }
+        if name.chars().count() > max {
+            findings.invalid("metadata.name", &Value::from(name), name_length_detail(max));
+        }
+        return;
+    }
+    if field(metadata, "name").is_some() {
+        return;
+    }
+    // Mutating admission runs before the API server turns generateName into a name.
+    match str_at(metadata, "generateName", "metadata.generateName", findings) {
+        Some(prefix) => {
+            let longest = max.saturating_sub(GENERATED_SUFFIX_LENGTH);
+            if prefix.chars().count() > longest {
+                findings.invalid(
+                    "metadata.generateName",
+                    &Value::from(prefix),
+                    format!(
+                        "must be no more than {longest} characters, so that the generated name fits in {max}"
+                    ),
+                );
+            }
+        }
+        None => findings.required("metadata.name", NAME_REQUIRED),
+    }
+}
+
+fn check_version(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+    const PATH: &str = "spec.version";
+    let text = match field(spec, "version") {
+        None => return findings.required(PATH, VERSION_REQUIRED),
+        Some(Value::String(text)) => text,
+        Some(other) => return findings.invalid(PATH, other, VERSION_NOT_STRING),
+    };
+    let version = match Version::parse(text) {
+        Ok(version) => version,
+        Err(detail) => return findings.invalid(PATH, &Value::from(text.as_str()), detail),
+    };
+    let major = version.major();
+    if !settings.allowed_versions.is_empty() && !settings.allowed_versions.contains(&major) {
+        let allowed: Vec<String> = settings.allowed_versions.iter().map(u64::to_string).collect();
+        findings.invalid(
+            PATH,
+            &Value::from(text.as_str()),
+            format!("major {major} is not allowed; allowed majors: {}", allowed.join(", ")),
+        );
+    }
+    if settings.deprecated_versions.contains(&major) {
+        findings.warn(
+            PATH,
+            format!("major {major} is deprecated and will stop being accepted; plan an upgrade"),
+        );
+    }
+}
+
+fn check_replicas(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+    const PATH: &str = "spec.replicas";
+    let Some(value) = field(spec, "replicas") else {
+        return;
+    };
+    let Some(replicas) = value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX)) else {
+        return findings.invalid(PATH, value, REPLICAS_NOT_INTEGER);
+    };
+    let max = settings.max_replicas;
+    if replicas < 1 || replicas as u64 > max {
+        return findings.invalid(PATH, value, format!("must be between 1 and {max}"));
+    }
+    if replicas > 1 && replicas % 2 == 0 {
+        findings.warn(
+            PATH,
+            format!(
+                "{replicas} replicas tolerate no more failures than {}: an even count adds no majority quorum",
+                replicas - 1
+            ),
+        );
+    }
+}
+
+fn check_storage(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+    const SIZE: &str = "spec.storage.size";
+    const CLASS: &str = "spec.storage.storageClassName";
+    let empty = Map::new();
+    let storage = if field(spec, "storage").is_none() {
+        &empty
+    } else {
+        match object_at(spec, "storage", "spec.storage", findings) {
+            Some(storage) => storage,
+            None => return,
+        }
+    };
+    match field(storage, "size") {
+        None => findings.required(SIZE, STORAGE_SIZE_REQUIRED),
+        Some(value) => {
+            if let Some(size) = quantity_of(value, SIZE, findings) {
+                check_size_bounds(value, size, settings, findings);
+            }
+        }
+    }
+    if let Some(class) = str_at(storage, "storageClassName", CLASS, findings) {
+        let allowed = &settings.allowed_storage_classes;
+        if !allowed.is_empty() && !allowed.iter().any(|name| name == class) {
+            findings.invalid(
+                CLASS,
+                &Value::from(class),
+                format!("is not an allowed storage class; allowed: {}", allowed.join(", ")),
+            );
+        }
+    }
+}
+
+fn check_size_bounds(value: &Value, size: Quantity, settings: &Settings, findings: &mut Findings) {
+    const SIZE: &str = "spec.storage.size";
+    if !size.is_positive() {
+        return findings.invalid(SIZE, value, STORAGE_NOT_POSITIVE);
+    }
+    if let Some(min) = settings.min_storage.as_ref().filter(|min| size < min.value) {
+        findings.invalid(SIZE, value, format!("must be at least {}", min.text));
+    }
+    if let Some(max) = settings.max_storage.as_ref().filter(|max| size > max.value) {
+        findings.invalid(SIZE, value, format!("must be at most {}", max.text));
+    }
+}
+
+fn check_resources(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+    let resources = object_at(spec, "resources", "spec.resources", findings);
+    let section = |name: &str, findings: &mut Findings| {
+        resources.and_then(|resources| {
+            object_at(resources, name, &format!("spec.resources.{name}"), findings)
+        })
+    };
+    let requests = section("requests", findings);
+    let limits = section("limits", findings);
+    for (name, section) in [("requests", requests), ("limits", limits)] {
+        for (resource, value) in section.into_iter().flatten() {
+            let path = format!("spec.resources.{name}.{resource}");
+            if let Some(quantity) = quantity_of(value, &path, findings) {
+                if quantity.is_negative() {
+                    findings.invalid(&path, value, QUANTITY_NEGATIVE);
+                }
+            }
+        }
+    }
+    for resource in ["cpu", "memory"] {
+        let request = requests.and_then(|map| field(map, resource));
+        let limit = limits.and_then(|map| field(map, resource));
+        if let (Some(request), Some(limit)) = (request, limit) {
+            let mut ignored = Findings::default();
+            let parsed = (
+                quantity_of(request, "", &mut ignored),
+                quantity_of(limit, "", &mut ignored),
+            );
+            if let (Some(requested), Some(limited)) = parsed {
+                if requested > limited {
+                    findings.invalid(
+                        &format!("spec.resources.requests.{resource}"),
+                        request,
+                        format!(
+                            "must be less than or equal to limits.{resource} {}",
+                            quantity_text(limit)
+                        ),
+                    );
+                }
+            }
+        }
+        if settings.require_resource_limits && limit.is_none() {
+            findings.required(&format!("spec.resources.limits.{resource}"), LIMIT_REQUIRED);
+        }
+    }
+}
+
+fn check_credentials(spec: &Map<String, Value>, findings: &mut Findings) {
+    const PATH: &str = "spec.credentials.secretName";
+    let credentials = if field(spec, "credentials").is_none() {
+        None
+    } else {
+        match object_at(spec, "credentials", "spec.credentials", findings) {
+            Some(credentials) => Some(credentials),
+            None => return,
+        }
+    };
+    let secret = credentials.and_then(|map| field(map, "secretName"));
+    match secret {
+        None => findings.required(PATH, SECRET_NAME_REQUIRED),
+        Some(Value::String(name)) if !names::is_dns1123_subdomain(name) => {
+            findings.invalid(PATH, &Value::from(name.as_str()), DNS1123_SUBDOMAIN)
+        }
+        Some(Value::String(_)) => {}
+        Some(other) => findings.invalid(PATH, other, "must be a string"),
+    }
+}
+
+fn check_backup(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+    if field(spec, "backup").is_none() {
+        if settings.require_backup {
+            findings.required("spec.backup", BACKUP_REQUIRED);
+        }
+        return;
+    }
+    let Some(backup) = object_at(spec, "backup", "spec.backup", findings) else {
+        return;
+    };
+    const SCHEDULE: &str = "spec.backup.schedule";
+    if field(backup, "schedule").is_none() {
+        findings.required(SCHEDULE, SCHEDULE_REQUIRED);
+    } else if let Some(schedule) = str_at(backup, "schedule", SCHEDULE, findings) {
+        if let Err(detail) = cron::validate(schedule) {
+            findings.invalid(SCHEDULE, &Value::from(schedule), detail);
+        }
+    }
+    const RETENTION: &str = "spec.backup.retention";
+    if let Some(retention) = str_at(backup, "retention", RETENTION, findings) {
+        if !retention::is_valid(retention) {
+            findings.invalid(RETENTION, &Value::from(retention), RETENTION_FORMAT);
+        }
+    }
+    const SUSPEND: &str = "spec.backup.suspend";
+    if bool_at(backup, "suspend", SUSPEND, findings) == Some(true) {
+        findings.warn(SUSPEND, BACKUP_SUSPENDED_WARNING);
+    }
+}
+
+fn check_deletion(spec: &Map<String, Value>, findings: &mut Findings) {
+    const POLICY: &str = "spec.deletionPolicy";
+    match str_at(spec, "deletionPolicy", POLICY, findings) {
+        Some("Delete") => findings.warn(POLICY, DELETE_POLICY_WARNING),
+        Some(policy) if !DELETION_POLICIES.contains(&policy) => {
+            findings.invalid(POLICY, &Value::from(policy), DELETION_POLICY_UNKNOWN)
+        }
+        _ => {}
+    }
+    bool_at(
+        spec,
+        "deletionProtection",
+        "spec.deletionProtection",
+        findings,
+    );
+}
