@@ -85,7 +85,8 @@ pub fn validate(schedule: &str) -> Result<(), String> {
         ));
     }
     for (text, field) in fields.iter().zip(FIELDS.iter()) {
-        validate_field(text, field).map_err(|e| format!("{} field \"{}\": {e}", field.name, truncate(text)))?;
+        validate_field(text, field)
+            .map_err(|e| format!("{} field \"{}\": {e}", field.name, truncate(text)))?;
     }
     Ok(())
 }
@@ -129,7 +130,8 @@ fn parse_value(text: &str, field: &Field) -> Result<u32, String> {
     if let Some(index) = field.names.iter().position(|name| *name == lower) {
         return Ok(field.min + index as u32);
     }
-    let value = parse_number(text).ok_or_else(|| format!("\"{}\" is not a number", truncate(text)))?;
+    let value =
+        parse_number(text).ok_or_else(|| format!("\"{}\" is not a number", truncate(text)))?;
     if value < field.min || value > field.max {
         return Err(format!(
             "{value} is out of range {}-{}",
@@ -180,21 +182,39 @@ mod tests {
     }
 
     #[rstest]
-    #[case("", "must have 5 fields (minute hour day-of-month month day-of-week) or be a macro such as @daily, found 0")]
-    #[case("0 3 * *", "must have 5 fields (minute hour day-of-month month day-of-week) or be a macro such as @daily, found 4")]
-    #[case("0 0 3 * * *", "must have 5 fields (minute hour day-of-month month day-of-week) or be a macro such as @daily, found 6")]
+    #[case(
+        "",
+        "must have 5 fields (minute hour day-of-month month day-of-week) or be a macro such as @daily, found 0"
+    )]
+    #[case(
+        "0 3 * *",
+        "must have 5 fields (minute hour day-of-month month day-of-week) or be a macro such as @daily, found 4"
+    )]
+    #[case(
+        "0 0 3 * * *",
+        "must have 5 fields (minute hour day-of-month month day-of-week) or be a macro such as @daily, found 6"
+    )]
     #[case("60 3 * * *", "minute field \"60\": 60 is out of range 0-59")]
     #[case("0 24 * * *", "hour field \"24\": 24 is out of range 0-23")]
     #[case("0 3 0 * *", "day of month field \"0\": 0 is out of range 1-31")]
     #[case("0 3 * 13 *", "month field \"13\": 13 is out of range 1-12")]
     #[case("0 3 * * 7", "day of week field \"7\": 7 is out of range 0-6")]
     #[case("*/0 * * * *", "minute field \"*/0\": step must be at least 1")]
-    #[case("5-1 * * * *", "minute field \"5-1\": range start 5 is after its end 1")]
+    #[case(
+        "5-1 * * * *",
+        "minute field \"5-1\": range start 5 is after its end 1"
+    )]
     #[case("0 3 L * *", "day of month field \"L\": \"L\" is not a number")]
     #[case("0 3 * * 1#2", "day of week field \"1#2\": \"1#2\" is not a number")]
     #[case("0 3 * foo *", "month field \"foo\": \"foo\" is not a number")]
-    #[case("@every 1h", "unknown macro \"@every 1h\": use @hourly, @daily, @weekly, @monthly or @yearly")]
-    #[case("TZ=UTC 0 3 * * *", "must not carry a time zone (TZ=...): CronJobs refuse it")]
+    #[case(
+        "@every 1h",
+        "unknown macro \"@every 1h\": use @hourly, @daily, @weekly, @monthly or @yearly"
+    )]
+    #[case(
+        "TZ=UTC 0 3 * * *",
+        "must not carry a time zone (TZ=...): CronJobs refuse it"
+    )]
     #[case("0,,5 3 * * *", "minute field \"0,,5\": \"\" is not a number")]
     fn refused(#[case] schedule: &str, #[case] message: &str) {
         assert_eq!(validate(schedule), Err(message.to_string()));

@@ -193,7 +193,11 @@ fn field_path<'a>(elements: impl Iterator<Item = &'a PathElement<'a>>) -> String
             }
         }
     }
-    if path.is_empty() { "$".to_string() } else { path }
+    if path.is_empty() {
+        "$".to_string()
+    } else {
+        path
+    }
 }
 
 fn is_plain_word(name: &str) -> bool {

@@ -27,7 +27,11 @@ impl fmt::Display for FieldError {
         match &self.kind {
             ErrorKind::Required => write!(f, "{}: Required value: {}", self.path, self.detail),
             ErrorKind::Invalid(value) => {
-                write!(f, "{}: Invalid value: {}: {}", self.path, value, self.detail)
+                write!(
+                    f,
+                    "{}: Invalid value: {}: {}",
+                    self.path, value, self.detail
+                )
             }
             ErrorKind::Forbidden => write!(f, "{}: Forbidden: {}", self.path, self.detail),
         }

@@ -72,7 +72,13 @@ mod tests {
     fn length_limits() {
         assert!(is_dns1035_label(&"a".repeat(63)));
         assert!(!is_dns1035_label(&"a".repeat(64)));
-        let subdomain = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61)].join(".");
+        let subdomain = [
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61),
+        ]
+        .join(".");
         assert_eq!(subdomain.len(), 253);
         assert!(is_dns1123_subdomain(&subdomain));
         assert!(!is_dns1123_subdomain(&format!("{subdomain}e")));

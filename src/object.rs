@@ -14,8 +14,9 @@ pub fn field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 
 /// Follows a chain of object keys from the root; `None` if any step is absent or not an object.
 pub fn lookup<'a>(root: &'a Value, keys: &[&str]) -> Option<&'a Value> {
-    keys.iter()
-        .try_fold(root, |value, key| value.as_object().and_then(|map| field(map, key)))
+    keys.iter().try_fold(root, |value, key| {
+        value.as_object().and_then(|map| field(map, key))
+    })
 }
 
 pub fn lookup_str<'a>(root: &'a Value, keys: &[&str]) -> Option<&'a str> {

@@ -242,7 +242,10 @@ mod tests {
     #[case("1e1000Gi", QuantityError::Syntax)]
     #[case("1e1000", QuantityError::TooLarge)]
     #[case("999999999999999999999Ei", QuantityError::TooLarge)]
-    #[case("99999999999999999999999999999999999999999999", QuantityError::TooLarge)]
+    #[case(
+        "99999999999999999999999999999999999999999999",
+        QuantityError::TooLarge
+    )]
     fn invalid_quantities(#[case] input: &str, #[case] expected: QuantityError) {
         assert_eq!(Quantity::parse(input), Err(expected));
     }

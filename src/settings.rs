@@ -155,7 +155,11 @@ fn read_settings(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Setti
         }
     }
     let mut settings = Settings::default();
-    let mut read = Reader { map, prefix: "", errors };
+    let mut read = Reader {
+        map,
+        prefix: "",
+        errors,
+    };
     if let Some(list) = read.majors("allowedVersions") {
         settings.allowed_versions = list;
     }
@@ -303,10 +307,7 @@ fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
         {
             errors.add(
                 "defaults.version",
-                format!(
-                    "major {} is not in allowedVersions",
-                    version.major()
-                ),
+                format!("major {} is not in allowedVersions", version.major()),
             );
         }
     }

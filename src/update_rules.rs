@@ -8,7 +8,8 @@ use crate::version::Version;
 use serde_json::Value;
 
 pub const SHRINK_REFUSED: &str = "PersistentVolumeClaims can only grow";
-pub const CLASS_IMMUTABLE: &str = "a PersistentVolumeClaim's storage class is fixed when it is created";
+pub const CLASS_IMMUTABLE: &str =
+    "a PersistentVolumeClaim's storage class is fixed when it is created";
 pub const SECRET_IMMUTABLE: &str =
     "the running database and its backups keep the credentials of the original Secret";
 
@@ -44,7 +45,8 @@ fn size_of(object: &Value) -> Option<(&Value, Quantity)> {
 }
 
 fn check_storage_grows(old: &Value, new: &Value, findings: &mut Findings) {
-    if let (Some((old_value, old_size)), Some((new_value, new_size))) = (size_of(old), size_of(new)) {
+    if let (Some((old_value, old_size)), Some((new_value, new_size))) = (size_of(old), size_of(new))
+    {
         if new_size < old_size {
             findings.invalid(
                 "spec.storage.size",
@@ -73,15 +75,20 @@ fn check_unchanged(
     }
     let was = before.map_or_else(|| "unset".to_string(), render_value);
     match after {
-        Some(value) => findings.invalid(path, value, format!("may not change (was {was}): {reason}")),
+        Some(value) => {
+            findings.invalid(path, value, format!("may not change (was {was}): {reason}"))
+        }
         None => findings.forbidden(path, format!("may not be removed (was {was}): {reason}")),
     }
 }
 
 /// The version the database actually runs: what the operator reported, else what was asked for.
 fn running_version(old: &Value) -> Option<(&'static str, &str, Version)> {
-    let reported = lookup_str(old, &["status", "currentVersion"])
-        .and_then(|text| Version::parse(text).ok().map(|v| ("status.currentVersion", text, v)));
+    let reported = lookup_str(old, &["status", "currentVersion"]).and_then(|text| {
+        Version::parse(text)
+            .ok()
+            .map(|v| ("status.currentVersion", text, v))
+    });
     reported.or_else(|| {
         lookup_str(old, &["spec", "version"])
             .and_then(|text| Version::parse(text).ok().map(|v| ("spec.version", text, v)))

@@ -26,7 +26,7 @@ pub const DELETION_POLICY_UNKNOWN: &str = "must be one of Snapshot, Delete, Reta
 pub const BACKUP_SUSPENDED_WARNING: &str =
     "backups are suspended: no new backups are taken until suspend is false";
 pub const DELETE_POLICY_WARNING: &str =
-    "Delete removes the data with the SampleDB; choose Snapshot or Retain to keep it";
+    "Delete removes the data with the SampleDB (choose Snapshot or Retain to keep it)";
 
 /// Random characters the API server appends to a `generateName`.
 const GENERATED_SUFFIX_LENGTH: usize = 5;
@@ -107,11 +107,18 @@ fn check_version(spec: &Map<String, Value>, settings: &Settings, findings: &mut 
     };
     let major = version.major();
     if !settings.allowed_versions.is_empty() && !settings.allowed_versions.contains(&major) {
-        let allowed: Vec<String> = settings.allowed_versions.iter().map(u64::to_string).collect();
+        let allowed: Vec<String> = settings
+            .allowed_versions
+            .iter()
+            .map(u64::to_string)
+            .collect();
         findings.invalid(
             PATH,
             &Value::from(text.as_str()),
-            format!("major {major} is not allowed; allowed majors: {}", allowed.join(", ")),
+            format!(
+                "major {major} is not allowed (allowed majors: {})",
+                allowed.join(", ")
+            ),
         );
     }
     if settings.deprecated_versions.contains(&major) {
@@ -171,7 +178,10 @@ fn check_storage(spec: &Map<String, Value>, settings: &Settings, findings: &mut 
             findings.invalid(
                 CLASS,
                 &Value::from(class),
-                format!("is not an allowed storage class; allowed: {}", allowed.join(", ")),
+                format!(
+                    "is not an allowed storage class (allowed: {})",
+                    allowed.join(", ")
+                ),
             );
         }
     }

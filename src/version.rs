@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-pub const LATEST_REFUSED: &str = "\"latest\" is not allowed: the operator cannot detect an upgrade of a moving tag; pin a version such as \"16.4\"";
+pub const LATEST_REFUSED: &str = "\"latest\" is not allowed: the operator cannot detect an upgrade of a moving tag, so pin a version such as \"16.4\"";
 pub const VERSION_FORMAT: &str =
     "must be MAJOR, MAJOR.MINOR or MAJOR.MINOR.PATCH with digits only, such as \"16\" or \"16.4\"";
 

@@ -1,0 +1,146 @@
+//! Update-only rules of SPEC section 3: both objects are defaulted before they are compared.
+
+mod common;
+
+use common::*;
+use rstest::rstest;
+use sampledb_policy::update_rules::{CLASS_IMMUTABLE, SECRET_IMMUTABLE, SHRINK_REFUSED};
+use serde_json::{Value, json};
+
+fn check(old: Value, new: Value, settings: Value, expected: &[String]) {
+    let response = update(old, new, settings);
+    assert_eq!(violations(&response), expected, "{:?}", response.message);
+    assert_eq!(response.accepted, expected.is_empty());
+}
+
+#[rstest]
+#[case::grow("20Gi", "30Gi", vec![])]
+#[case::same_value_other_unit("1Gi", "1024Mi", vec![])]
+#[case::shrink("20Gi", "10Gi", vec![format!("spec.storage.size: Invalid value: \"10Gi\": may not shrink from 20Gi: {SHRINK_REFUSED}")])]
+#[case::shrink_by_a_byte("1Gi", "1073741823", vec![format!("spec.storage.size: Invalid value: \"1073741823\": may not shrink from 1Gi: {SHRINK_REFUSED}")])]
+fn storage_grow(#[case] old: &str, #[case] new: &str, #[case] expected: Vec<String>) {
+    let old = with(sampledb(), "/spec/storage/size", json!(old));
+    let new = with(sampledb(), "/spec/storage/size", json!(new));
+    check(old, new, json!({}), &expected);
+}
+
+#[test]
+fn storage_size_default_never_reads_as_a_change() {
+    let old = without(sampledb(), "/spec/storage/size");
+    let new = with(sampledb(), "/spec/storage/size", json!("1Gi"));
+    check(old, new, json!({}), &[]);
+}
+
+#[rstest]
+#[case::unchanged(Some("fast-ssd"), Some("fast-ssd"), vec![])]
+#[case::both_unset(None, None, vec![])]
+#[case::changed(Some("fast-ssd"), Some("slow-hdd"), vec![format!("spec.storage.storageClassName: Invalid value: \"slow-hdd\": may not change (was \"fast-ssd\"): {CLASS_IMMUTABLE}")])]
+#[case::set_later(None, Some("fast-ssd"), vec![format!("spec.storage.storageClassName: Invalid value: \"fast-ssd\": may not change (was unset): {CLASS_IMMUTABLE}")])]
+#[case::removed(Some("fast-ssd"), None, vec![format!("spec.storage.storageClassName: Forbidden: may not be removed (was \"fast-ssd\"): {CLASS_IMMUTABLE}")])]
+fn storage_class_immutable(
+    #[case] old: Option<&str>,
+    #[case] new: Option<&str>,
+    #[case] expected: Vec<String>,
+) {
+    let set = |class: Option<&str>| match class {
+        Some(class) => with(sampledb(), "/spec/storage/storageClassName", json!(class)),
+        None => sampledb(),
+    };
+    check(set(old), set(new), json!({}), &expected);
+}
+
+#[test]
+fn default_storage_class_applies_to_both_sides() {
+    let settings = json!({"defaults": {"storageClassName": "fast-ssd"}});
+    let explicit = with(
+        sampledb(),
+        "/spec/storage/storageClassName",
+        json!("fast-ssd"),
+    );
+    check(sampledb(), explicit, settings, &[]);
+}
+
+#[rstest]
+#[case::patch_upgrade("16.4", None, "16.5", vec![])]
+#[case::one_major_up("15.8", None, "16.4", vec![])]
+#[case::same("16.4", None, "16.4", vec![])]
+#[case::numeric_not_lexical("9.6", None, "10.1", vec![])]
+#[case::major_only_means_any_minor("16.4", None, "16", vec![])]
+#[case::downgrade("16.4", None, "16.2", vec!["spec.version: Invalid value: \"16.2\": may not go back from 16.4 (the old object's spec.version): downgrades are not supported".to_string()])]
+#[case::major_downgrade("16.4", None, "15.9", vec!["spec.version: Invalid value: \"15.9\": may not go back from 16.4 (the old object's spec.version): downgrades are not supported".to_string()])]
+#[case::skips_a_major("15.8", None, "17.0", vec!["spec.version: Invalid value: \"17.0\": may not skip a major version: upgrade from 15.8 (the old object's spec.version) to 16 first".to_string()])]
+#[case::status_is_the_reference("16.4", Some("15.8"), "17.1", vec!["spec.version: Invalid value: \"17.1\": may not skip a major version: upgrade from 15.8 (the old object's status.currentVersion) to 16 first".to_string()])]
+#[case::status_allows_the_next_step("16.4", Some("15.8"), "16.1", vec![])]
+#[case::below_running_version("16", Some("16.4"), "16.2", vec!["spec.version: Invalid value: \"16.2\": may not go back from 16.4 (the old object's status.currentVersion): downgrades are not supported".to_string()])]
+fn version_path(
+    #[case] old: &str,
+    #[case] running: Option<&str>,
+    #[case] new: &str,
+    #[case] expected: Vec<String>,
+) {
+    let mut old = with(sampledb(), "/spec/version", json!(old));
+    if let Some(running) = running {
+        old = with(old, "/status/currentVersion", json!(running));
+    }
+    let new = with(sampledb(), "/spec/version", json!(new));
+    check(old, new, json!({}), &expected);
+}
+
+#[test]
+fn credentials_immutable() {
+    let new = with(
+        sampledb(),
+        "/spec/credentials/secretName",
+        json!("other-secret"),
+    );
+    check(
+        sampledb(),
+        new,
+        json!({}),
+        &[format!(
+            "spec.credentials.secretName: Invalid value: \"other-secret\": may not change (was \"example-database-credentials\"): {SECRET_IMMUTABLE}"
+        )],
+    );
+    // The derived default equals the explicit name: not a change.
+    let old = without(sampledb(), "/spec/credentials");
+    check(old, sampledb(), json!({}), &[]);
+}
+
+#[test]
+fn update_rules_report_together_with_create_rules() {
+    let old = sampledb();
+    let new = with(sampledb(), "/spec/storage/size", json!("1Gi"));
+    let new = with(new, "/spec/replicas", json!(0));
+    let response = update(old, new, json!({}));
+    let paths: Vec<String> = violations(&response)
+        .iter()
+        .map(|v| v.split(':').next().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, ["spec.replicas", "spec.storage.size"]);
+}
+
+#[test]
+fn update_without_old_object_is_a_bad_request() {
+    let response = evaluate(request("UPDATE", Some(sampledb()), None), json!({}));
+    assert!(!response.accepted);
+    assert_eq!(response.code, Some(400));
+    assert_eq!(
+        response.message.as_deref(),
+        Some(sampledb_policy::admission::OLD_OBJECT_MISSING)
+    );
+}
+
+#[test]
+fn an_object_being_deleted_can_drop_its_finalizers() {
+    let old = with(
+        sampledb(),
+        "/metadata/deletionTimestamp",
+        json!("2026-11-22T10:00:00Z"),
+    );
+    // Stored under an older, looser policy: replicas now above the limit.
+    let old = with(old, "/spec/replicas", json!(7));
+    let new = with(old.clone(), "/metadata/finalizers", json!([]));
+    let response = update(old, new, json!({"maxReplicas": 3}));
+    assert!(response.accepted, "{:?}", response.message);
+    assert!(response.mutated_object.is_none());
+}
