@@ -100,15 +100,15 @@ impl CustomRule {
             let path = field_path(located.location().iter());
             if self.forbidden {
                 findings.forbidden(&path, self.detail("is forbidden"));
-            } else if let Some(allowed) = &self.allowed_values {
-                if !allowed.contains(located.node()) {
-                    let choices: Vec<String> = allowed.iter().map(render_value).collect();
-                    findings.invalid(
-                        &path,
-                        located.node(),
-                        self.detail(&format!("must be one of {}", choices.join(", "))),
-                    );
-                }
+            } else if let Some(allowed) = &self.allowed_values
+                && !allowed.contains(located.node())
+            {
+                let choices: Vec<String> = allowed.iter().map(render_value).collect();
+                findings.invalid(
+                    &path,
+                    located.node(),
+                    self.detail(&format!("must be one of {}", choices.join(", "))),
+                );
             }
         }
     }

@@ -34,10 +34,10 @@ pub fn apply(object: &mut Value, defaults: &Defaults) -> bool {
 
     // With only a generateName there is no name to derive the Secret's from; validation then
     // asks for an explicit secretName.
-    if let Some(secret_name) = secret_name {
-        if let Some(credentials) = child_object(spec, "credentials", &mut added) {
-            added |= insert_absent(credentials, "secretName", Value::from(secret_name));
-        }
+    if let Some(secret_name) = secret_name
+        && let Some(credentials) = child_object(spec, "credentials", &mut added)
+    {
+        added |= insert_absent(credentials, "secretName", Value::from(secret_name));
     }
 
     match spec.get_mut("backup") {

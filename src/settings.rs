@@ -269,13 +269,13 @@ fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Defau
 
 /// Checks between keys, once every key parsed on its own.
 fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
-    if let (Some(min), Some(max)) = (&settings.min_storage, &settings.max_storage) {
-        if min.value > max.value {
-            errors.add(
-                "minStorage",
-                format!("{} is greater than maxStorage {}", min.text, max.text),
-            );
-        }
+    if let (Some(min), Some(max)) = (&settings.min_storage, &settings.max_storage)
+        && min.value > max.value
+    {
+        errors.add(
+            "minStorage",
+            format!("{} is greater than maxStorage {}", min.text, max.text),
+        );
     }
     let defaults = &settings.defaults;
     if let Ok(size) = Quantity::parse(&defaults.storage_size) {
@@ -301,25 +301,23 @@ fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
             ),
         );
     }
-    if let Ok(version) = Version::parse(&defaults.version) {
-        if !settings.allowed_versions.is_empty()
-            && !settings.allowed_versions.contains(&version.major())
-        {
-            errors.add(
-                "defaults.version",
-                format!("major {} is not in allowedVersions", version.major()),
-            );
-        }
+    if let Ok(version) = Version::parse(&defaults.version)
+        && !settings.allowed_versions.is_empty()
+        && !settings.allowed_versions.contains(&version.major())
+    {
+        errors.add(
+            "defaults.version",
+            format!("major {} is not in allowedVersions", version.major()),
+        );
     }
-    if let Some(class) = &defaults.storage_class_name {
-        if !settings.allowed_storage_classes.is_empty()
-            && !settings.allowed_storage_classes.contains(class)
-        {
-            errors.add(
-                "defaults.storageClassName",
-                format!("\"{class}\" is not in allowedStorageClasses"),
-            );
-        }
+    if let Some(class) = &defaults.storage_class_name
+        && !settings.allowed_storage_classes.is_empty()
+        && !settings.allowed_storage_classes.contains(class)
+    {
+        errors.add(
+            "defaults.storageClassName",
+            format!("\"{class}\" is not in allowedStorageClasses"),
+        );
     }
 }
 

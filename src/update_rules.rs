@@ -46,17 +46,16 @@ fn size_of(object: &Value) -> Option<(&Value, Quantity)> {
 
 fn check_storage_grows(old: &Value, new: &Value, findings: &mut Findings) {
     if let (Some((old_value, old_size)), Some((new_value, new_size))) = (size_of(old), size_of(new))
+        && new_size < old_size
     {
-        if new_size < old_size {
-            findings.invalid(
-                "spec.storage.size",
-                new_value,
-                format!(
-                    "may not shrink from {}: {SHRINK_REFUSED}",
-                    quantity_text(old_value)
-                ),
-            );
-        }
+        findings.invalid(
+            "spec.storage.size",
+            new_value,
+            format!(
+                "may not shrink from {}: {SHRINK_REFUSED}",
+                quantity_text(old_value)
+            ),
+        );
     }
 }
 

@@ -212,10 +212,10 @@ fn check_resources(spec: &Map<String, Value>, settings: &Settings, findings: &mu
     for (name, section) in [("requests", requests), ("limits", limits)] {
         for (resource, value) in section.into_iter().flatten() {
             let path = format!("spec.resources.{name}.{resource}");
-            if let Some(quantity) = quantity_of(value, &path, findings) {
-                if quantity.is_negative() {
-                    findings.invalid(&path, value, QUANTITY_NEGATIVE);
-                }
+            if let Some(quantity) = quantity_of(value, &path, findings)
+                && quantity.is_negative()
+            {
+                findings.invalid(&path, value, QUANTITY_NEGATIVE);
             }
         }
     }
@@ -228,17 +228,17 @@ fn check_resources(spec: &Map<String, Value>, settings: &Settings, findings: &mu
                 quantity_of(request, "", &mut ignored),
                 quantity_of(limit, "", &mut ignored),
             );
-            if let (Some(requested), Some(limited)) = parsed {
-                if requested > limited {
-                    findings.invalid(
-                        &format!("spec.resources.requests.{resource}"),
-                        request,
-                        format!(
-                            "must be less than or equal to limits.{resource} {}",
-                            quantity_text(limit)
-                        ),
-                    );
-                }
+            if let (Some(requested), Some(limited)) = parsed
+                && requested > limited
+            {
+                findings.invalid(
+                    &format!("spec.resources.requests.{resource}"),
+                    request,
+                    format!(
+                        "must be less than or equal to limits.{resource} {}",
+                        quantity_text(limit)
+                    ),
+                );
             }
         }
         if settings.require_resource_limits && limit.is_none() {
@@ -281,16 +281,16 @@ fn check_backup(spec: &Map<String, Value>, settings: &Settings, findings: &mut F
     const SCHEDULE: &str = "spec.backup.schedule";
     if field(backup, "schedule").is_none() {
         findings.required(SCHEDULE, SCHEDULE_REQUIRED);
-    } else if let Some(schedule) = str_at(backup, "schedule", SCHEDULE, findings) {
-        if let Err(detail) = cron::validate(schedule) {
-            findings.invalid(SCHEDULE, &Value::from(schedule), detail);
-        }
+    } else if let Some(schedule) = str_at(backup, "schedule", SCHEDULE, findings)
+        && let Err(detail) = cron::validate(schedule)
+    {
+        findings.invalid(SCHEDULE, &Value::from(schedule), detail);
     }
     const RETENTION: &str = "spec.backup.retention";
-    if let Some(retention) = str_at(backup, "retention", RETENTION, findings) {
-        if !retention::is_valid(retention) {
-            findings.invalid(RETENTION, &Value::from(retention), RETENTION_FORMAT);
-        }
+    if let Some(retention) = str_at(backup, "retention", RETENTION, findings)
+        && !retention::is_valid(retention)
+    {
+        findings.invalid(RETENTION, &Value::from(retention), RETENTION_FORMAT);
     }
     const SUSPEND: &str = "spec.backup.suspend";
     if bool_at(backup, "suspend", SUSPEND, findings) == Some(true) {
