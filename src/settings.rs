@@ -137,9 +137,9 @@ impl Settings {
             }
         };
         let settings = read_settings(map, &mut errors);
-        if errors.0.is_empty() {
-            check_consistency(&settings, &mut errors);
-        }
+        // Keys that failed to parse keep their defaults here, so the cross-key checks only ever
+        // compare values that parsed: every bad key is reported in the same answer.
+        check_consistency(&settings, &mut errors);
         if errors.0.is_empty() {
             Ok(settings)
         } else {

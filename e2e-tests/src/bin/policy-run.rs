@@ -1,0 +1,88 @@
+//! `policy-run run`: a stand-in for `kwctl run` where kwctl is not installed. Same flags, same
+//! output: one AdmissionResponse as JSON.
+//!
+//!   policy-run run --request-path REQUEST.json [--settings-path S.yml | --settings-json JSON |
+//!                  --policy-path POLICY.yml] [MODULE.wasm]
+
+use anyhow::{Context, Result, bail};
+use sampledb_e2e::review::{self, RunError};
+use sampledb_e2e::{PolicyConfig, WasmPolicy, default_module_path};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: policy-run run --request-path FILE [--settings-path FILE | --settings-json JSON | --policy-path FILE] [MODULE.wasm]";
+
+struct Args {
+    request_path: PathBuf,
+    config: PolicyConfig,
+    module: PathBuf,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
+    if args.next().as_deref() != Some("run") {
+        bail!("{USAGE}");
+    }
+    let mut request_path = None;
+    let mut config = None;
+    let mut module = None;
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| {
+            args.next()
+                .with_context(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--request-path" | "-r" => request_path = Some(PathBuf::from(value(&arg)?)),
+            "--settings-path" | "-s" => {
+                config = Some(PolicyConfig::from_settings_file(&PathBuf::from(value(
+                    &arg,
+                )?))?)
+            }
+            "--settings-json" => config = Some(PolicyConfig::from_settings_json(&value(&arg)?)?),
+            "--policy-path" => {
+                config = Some(PolicyConfig::from_manifest_file(&PathBuf::from(value(
+                    &arg,
+                )?))?)
+            }
+            "--help" | "-h" => bail!("{USAGE}"),
+            flag if flag.starts_with('-') => bail!("unknown flag {flag}\n{USAGE}"),
+            path => module = Some(PathBuf::from(path.strip_prefix("file://").unwrap_or(path))),
+        }
+    }
+    Ok(Args {
+        request_path: request_path
+            .with_context(|| format!("--request-path is required\n{USAGE}"))?,
+        config: config.unwrap_or_default(),
+        module: module.unwrap_or_else(default_module_path),
+    })
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(answer) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).unwrap_or_default()
+            );
+            // kwctl prints the patch base64-encoded only; spell it out for the person reading.
+            if let Ok(Some(patch)) = review::decoded_patch(&answer) {
+                eprintln!("decoded patch: {patch}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<serde_json::Value> {
+    let args = parse_args(std::env::args().skip(1))?;
+    let document = sampledb_e2e::policy_config::read_yaml_or_json(&args.request_path)?;
+    let policy = WasmPolicy::load(&args.module)?;
+    let answer = review::run(&policy, &document, &args.config).map_err(|error| match error {
+        RunError::InvalidSettings(_) => anyhow::anyhow!("{error}"),
+        RunError::Other(error) => error,
+    })?;
+    Ok(answer)
+}

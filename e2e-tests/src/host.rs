@@ -1,0 +1,100 @@
+//! Hosting the policy the way Kubewarden's policy-server does: the module is compiled once, and
+//! every evaluation gets a fresh instance (new store, new memory, `wapc_init` run again), so no
+//! state can leak from one request to the next.
+
+use anyhow::{Context, Result, anyhow};
+use std::error::Error;
+use wapc::{WapcHost, WasiParams};
+use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+
+/// Something that answers waPC calls: the wasm module, or the same code linked natively.
+pub trait Evaluator {
+    fn call(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>>;
+}
+
+/// `policy.wasm`, precompiled once.
+pub struct WasmPolicy {
+    pre: WasmtimeEngineProviderPre,
+}
+
+impl WasmPolicy {
+    pub fn load(path: &std::path::Path) -> Result<WasmPolicy> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the policy module {}", path.display()))?;
+        WasmPolicy::from_bytes(&bytes)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<WasmPolicy> {
+        // Like policy-server: WASI present but empty (no arguments, environment or directories).
+        let pre = WasmtimeEngineProviderBuilder::new()
+            .module_bytes(bytes)
+            .wasi_params(WasiParams::default())
+            .build_pre()
+            .map_err(|error| anyhow!("cannot compile the policy module: {error}"))?;
+        Ok(WasmPolicy { pre })
+    }
+
+    /// A new instance, as policy-server makes for each evaluation.
+    pub fn instantiate(&self) -> Result<WapcHost> {
+        let provider = self
+            .pre
+            .rehydrate(None)
+            .map_err(|error| anyhow!("cannot instantiate the policy module: {error}"))?;
+        WapcHost::new(Box::new(provider), Some(Box::new(host_callback)))
+            .map_err(|error| anyhow!("cannot start the policy module: {error}"))
+    }
+}
+
+impl Evaluator for WasmPolicy {
+    fn call(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        call_instance(&self.instantiate()?, function, payload)
+    }
+}
+
+pub fn call_instance(host: &WapcHost, function: &str, payload: &[u8]) -> Result<Vec<u8>> {
+    host.call(function, payload)
+        .map_err(|error| anyhow!("the policy's {function} call failed: {error}"))
+}
+
+/// The policy's Rust code called directly: the reference the wasm answers are compared with.
+pub struct NativePolicy;
+
+impl Evaluator for NativePolicy {
+    fn call(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        let result = match function {
+            "validate" => sampledb_policy::validate(payload),
+            "validate_settings" => sampledb_policy::validate_settings(payload),
+            "protocol_version" => kubewarden_protocol_version(payload),
+            other => return Err(anyhow!("no function {other}")),
+        };
+        result.map_err(|error| anyhow!("the policy's {function} call failed: {error}"))
+    }
+}
+
+fn kubewarden_protocol_version(_payload: &[u8]) -> Result<Vec<u8>, Box<dyn Error + Send + Sync>> {
+    Ok(br#""v1""#.to_vec())
+}
+
+/// Host capabilities offered to the guest. The SDK's logging goes to `kubewarden/tracing/log`
+/// and is accepted; this policy needs no cluster, network, OCI or crypto access, so any other
+/// call is refused by name — a policy that tried would fail loudly here, not silently in a cluster.
+pub fn host_callback(
+    _id: u64,
+    binding: &str,
+    namespace: &str,
+    operation: &str,
+    payload: &[u8],
+) -> Result<Vec<u8>, Box<dyn Error + Send + Sync>> {
+    match (binding, namespace, operation) {
+        ("kubewarden", "tracing", "log") => {
+            if std::env::var_os("POLICY_LOG").is_some() {
+                eprintln!("policy log: {}", String::from_utf8_lossy(payload));
+            }
+            Ok(Vec::new())
+        }
+        _ => Err(format!(
+            "host capability {binding}/{namespace}/{operation} is not offered to this policy"
+        )
+        .into()),
+    }
+}
