@@ -7,7 +7,7 @@ EXAMPLE_REQUEST ?= e2e-tests/fixtures/requests/create-minimal.json
 EXAMPLE_SETTINGS ?= e2e-tests/fixtures/settings/default.json
 RUNNER := cargo run --quiet -p sampledb-e2e --bin policy-run --
 
-.PHONY: all test unit-tests e2e-tests lint fmt bench run clean
+.PHONY: all test unit-tests e2e-tests lint fmt bench run push clean
 
 all: policy.wasm
 
@@ -18,9 +18,21 @@ policy.wasm: $(SOURCE_FILES)
 	  echo "policy.wasm: $$size bytes (budget $(SIZE_BUDGET))"; \
 	  test $$size -le $(SIZE_BUDGET) || { echo "policy.wasm is over its size budget"; exit 1; }
 
-# Needs kwctl (https://docs.kubewarden.io): embeds metadata.yml and the README in the module.
+# Embeds metadata.yml and the README in the module (custom section io.kubewarden.metadata):
+# with kwctl when installed, else with policy-run's equivalent.
 annotated-policy.wasm: policy.wasm metadata.yml README.md
-	kwctl annotate -m metadata.yml -u README.md -o annotated-policy.wasm policy.wasm
+	@if command -v kwctl >/dev/null; then \
+	  kwctl annotate -m metadata.yml -u README.md -o annotated-policy.wasm policy.wasm; \
+	else \
+	  $(RUNNER) annotate -m metadata.yml -u README.md -o annotated-policy.wasm policy.wasm; \
+	fi
+	@echo "annotated-policy.wasm: $$(stat -c %s annotated-policy.wasm) bytes"
+
+# Publishes the annotated module (needs kwctl and registry credentials), e.g.
+#   make push REGISTRY_REF=ghcr.io/sampledb-policy/policies/sampledb-policy:v0.1.0
+REGISTRY_REF ?= ghcr.io/sampledb-policy/policies/sampledb-policy:v$(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+push: annotated-policy.wasm
+	kwctl push annotated-policy.wasm $(REGISTRY_REF)
 
 # Evaluates an example request with the real module and prints the AdmissionResponse.
 run: policy.wasm

@@ -1,6 +1,7 @@
 //! Runs the real `policy.wasm` as Kubewarden's policy-server does, for the e2e tests, the
 //! `policy-run` command (a stand-in for `kwctl run`) and the benchmarks.
 
+pub mod annotate;
 pub mod host;
 pub mod policy_config;
 pub mod review;

@@ -1,16 +1,18 @@
-//! `policy-run run`: a stand-in for `kwctl run` where kwctl is not installed. Same flags, same
-//! output: one AdmissionResponse as JSON.
+//! Stand-ins for `kwctl run` and `kwctl annotate` where kwctl is not installed; same flags, same
+//! output.
 //!
 //!   policy-run run --request-path REQUEST.json [--settings-path S.yml | --settings-json JSON |
 //!                  --policy-path POLICY.yml] [MODULE.wasm]
+//!   policy-run annotate -m metadata.yml [-u README.md] -o ANNOTATED.wasm MODULE.wasm
 
 use anyhow::{Context, Result, bail};
+use sampledb_e2e::annotate;
 use sampledb_e2e::review::{self, RunError};
 use sampledb_e2e::{PolicyConfig, WasmPolicy, default_module_path};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: policy-run run --request-path FILE [--settings-path FILE | --settings-json JSON | --policy-path FILE] [MODULE.wasm]";
+const USAGE: &str = "usage: policy-run run --request-path FILE [--settings-path FILE | --settings-json JSON | --policy-path FILE] [MODULE.wasm]\n       policy-run annotate -m metadata.yml [-u README.md] -o OUTPUT.wasm MODULE.wasm";
 
 struct Args {
     request_path: PathBuf,
@@ -18,10 +20,7 @@ struct Args {
     module: PathBuf,
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
-    if args.next().as_deref() != Some("run") {
-        bail!("{USAGE}");
-    }
+fn parse_run_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
     let mut request_path = None;
     let mut config = None;
     let mut module = None;
@@ -57,7 +56,14 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    let mut args = std::env::args().skip(1);
+    let result = match args.next().as_deref() {
+        Some("run") => run(args),
+        Some("annotate") => annotate(args).map(|()| serde_json::Value::Null),
+        _ => Err(anyhow::anyhow!("{USAGE}")),
+    };
+    match result {
+        Ok(serde_json::Value::Null) => ExitCode::SUCCESS,
         Ok(answer) => {
             println!(
                 "{}",
@@ -76,8 +82,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<serde_json::Value> {
-    let args = parse_args(std::env::args().skip(1))?;
+fn run(args: impl Iterator<Item = String>) -> Result<serde_json::Value> {
+    let args = parse_run_args(args)?;
     let document = sampledb_e2e::policy_config::read_yaml_or_json(&args.request_path)?;
     let policy = WasmPolicy::load(&args.module)?;
     let answer = review::run(&policy, &document, &args.config).map_err(|error| match error {
@@ -85,4 +91,39 @@ fn run() -> Result<serde_json::Value> {
         RunError::Other(error) => error,
     })?;
     Ok(answer)
+}
+
+fn annotate(mut args: impl Iterator<Item = String>) -> Result<()> {
+    let (mut metadata, mut usage, mut output, mut module) = (None, None, None, None);
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| {
+            args.next()
+                .with_context(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "-m" | "--metadata-path" => metadata = Some(PathBuf::from(value(&arg)?)),
+            "-u" | "--usage-path" => usage = Some(PathBuf::from(value(&arg)?)),
+            "-o" | "--output-path" => output = Some(PathBuf::from(value(&arg)?)),
+            flag if flag.starts_with('-') => bail!("unknown flag {flag}\n{USAGE}"),
+            path => module = Some(PathBuf::from(path)),
+        }
+    }
+    let metadata = metadata.with_context(|| format!("-m metadata.yml is required\n{USAGE}"))?;
+    let output = output.with_context(|| format!("-o OUTPUT.wasm is required\n{USAGE}"))?;
+    let module = module.unwrap_or_else(default_module_path);
+    let bytes =
+        std::fs::read(&module).with_context(|| format!("cannot read {}", module.display()))?;
+    let readme = usage
+        .map(|path| {
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))
+        })
+        .transpose()?;
+    let metadata = sampledb_e2e::policy_config::read_yaml_or_json(&metadata)?;
+    let policy = WasmPolicy::from_bytes(&bytes)?;
+    let document = annotate::metadata_document(&metadata, readme.as_deref(), &policy)?;
+    let annotated = annotate::annotate(&bytes, &document)?;
+    std::fs::write(&output, annotated)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    Ok(())
 }
