@@ -4,8 +4,17 @@
 
 use anyhow::{Context, Result, anyhow};
 use std::error::Error;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use wapc::{WapcHost, WasiParams};
-use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+
+/// How often the engine's epoch advances.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// policy-server's default policy timeout (2 s), in epoch ticks: an evaluation still running
+/// then is interrupted and reported as an error.
+pub const EVALUATION_DEADLINE_TICKS: u64 = 200;
 
 /// Something that answers waPC calls: the wasm module, or the same code linked natively.
 pub trait Evaluator {
@@ -15,6 +24,13 @@ pub trait Evaluator {
 /// `policy.wasm`, precompiled once.
 pub struct WasmPolicy {
     pre: WasmtimeEngineProviderPre,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for WasmPolicy {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl WasmPolicy {
@@ -25,20 +41,36 @@ impl WasmPolicy {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<WasmPolicy> {
+        let mut config = wasmtime::Config::default();
+        config.epoch_interruption(true);
+        let engine = wasmtime::Engine::new(&config)
+            .map_err(|error| anyhow!("cannot create the wasm engine: {error}"))?;
         // Like policy-server: WASI present but empty (no arguments, environment or directories).
         let pre = WasmtimeEngineProviderBuilder::new()
+            .engine(engine.clone())
             .module_bytes(bytes)
             .wasi_params(WasiParams::default())
             .build_pre()
             .map_err(|error| anyhow!("cannot compile the policy module: {error}"))?;
-        Ok(WasmPolicy { pre })
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let stop = ticker_stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        });
+        Ok(WasmPolicy { pre, ticker_stop })
     }
 
     /// A new instance, as policy-server makes for each evaluation.
     pub fn instantiate(&self) -> Result<WapcHost> {
         let provider = self
             .pre
-            .rehydrate(None)
+            .rehydrate(Some(EpochDeadlines {
+                wapc_init: EVALUATION_DEADLINE_TICKS,
+                wapc_func: EVALUATION_DEADLINE_TICKS,
+            }))
             .map_err(|error| anyhow!("cannot instantiate the policy module: {error}"))?;
         WapcHost::new(Box::new(provider), Some(Box::new(host_callback)))
             .map_err(|error| anyhow!("cannot start the policy module: {error}"))
