@@ -7,7 +7,13 @@ EXAMPLE_REQUEST ?= e2e-tests/fixtures/requests/create-minimal.json
 EXAMPLE_SETTINGS ?= e2e-tests/fixtures/settings/default.json
 RUNNER := cargo run --quiet -p sampledb-e2e --bin policy-run --
 
-.PHONY: all test unit-tests e2e-tests lint fmt bench run push clean
+FUZZ_TARGETS := validate sampledb_object settings
+FUZZ_SECONDS ?= 300
+SMOKE_FUZZ_SECONDS ?= 10
+# cargo fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+CARGO_FUZZ := RUSTC_BOOTSTRAP=1 cargo fuzz
+
+.PHONY: all test unit-tests e2e-tests fuzz-smoke fuzz fuzz-seeds lint fmt bench run push clean
 
 all: policy.wasm
 
@@ -38,7 +44,7 @@ push: annotated-policy.wasm
 run: policy.wasm
 	$(RUNNER) run --request-path $(EXAMPLE_REQUEST) --settings-path $(EXAMPLE_SETTINGS) policy.wasm
 
-test: unit-tests e2e-tests
+test: unit-tests e2e-tests fuzz-smoke
 
 unit-tests:
 	cargo test -p sampledb-policy
@@ -50,6 +56,35 @@ e2e-tests: policy.wasm
 	else \
 	  echo "kwctl or bats not installed: skipping e2e-tests/e2e.bats (the wasm e2e tests above ran)"; \
 	fi
+
+# Seeds every fuzz target's corpus with the e2e fixtures (requests, their objects, settings) and
+# the regressions earlier fuzzing found.
+fuzz-seeds:
+	@for t in $(FUZZ_TARGETS); do mkdir -p fuzz/corpus/$$t; done
+	@for f in e2e-tests/fixtures/requests/*.json; do \
+	  n=$$(basename $$f .json); \
+	  jq -c '{request: (.request // .), settings: {}}' $$f > fuzz/corpus/validate/$$n; \
+	  jq -c '(.request // .) | .object // .oldObject' $$f > fuzz/corpus/sampledb_object/$$n; \
+	done
+	@cp e2e-tests/fixtures/settings/*.json fuzz/corpus/settings/
+	@for t in $(FUZZ_TARGETS); do \
+	  if [ -d e2e-tests/fixtures/fuzz-regressions/$$t ]; then cp e2e-tests/fixtures/fuzz-regressions/$$t/* fuzz/corpus/$$t/; fi; \
+	done
+
+# A short bounded run of every fuzz target (part of make test); `make fuzz` runs them longer.
+fuzz-smoke: fuzz-seeds
+	@for t in $(FUZZ_TARGETS); do \
+	  log=fuzz/corpus/$$t-smoke.log; \
+	  $(CARGO_FUZZ) run --fuzz-dir fuzz $$t -- -max_total_time=$(SMOKE_FUZZ_SECONDS) -rss_limit_mb=4096 > $$log 2>&1 \
+	    || { tail -40 $$log; echo "fuzz target $$t failed: see fuzz/artifacts/$$t"; exit 1; }; \
+	  echo "fuzz $$t: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $$log)"; \
+	done
+
+fuzz: fuzz-seeds
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  $(CARGO_FUZZ) run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 || exit 1; \
+	done
 
 lint:
 	cargo fmt --all -- --check

@@ -1,0 +1,13 @@
+//! Any bytes as the `validate` payload: the policy must always answer a ValidationResponse.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let bytes = sampledb_policy::validate(data).expect("validate always answers");
+    let response: serde_json::Value = serde_json::from_slice(&bytes).expect("the answer is JSON");
+    assert!(response["accepted"].is_boolean());
+    if response["accepted"] == false {
+        assert!(response["message"].is_string() && response["code"].is_u64());
+    }
+});
