@@ -94,7 +94,7 @@ fmt:
 	cargo fmt --all
 
 bench: policy.wasm
-	cargo bench -p sampledb-e2e
+	cargo bench -p sampledb-bench
 
 clean:
 	cargo clean

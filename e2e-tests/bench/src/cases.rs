@@ -1,0 +1,84 @@
+//! The benchmark's inputs: every case of e2e-tests/cases.json, prepared once for each engine.
+
+use anyhow::{Context, Result};
+use sampledb_e2e::review::admission_request;
+use sampledb_policy::defaults;
+use sampledb_policy::settings::Settings;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+pub struct BenchCase {
+    pub label: String,
+    /// The `validate` payload the policy receives (it defaults the object itself).
+    pub payload: Vec<u8>,
+    /// What a ValidatingAdmissionPolicy or Gatekeeper sees, as JSON text: the request with its
+    /// objects already defaulted (validating admission runs after mutation), and the settings
+    /// with every default resolved as params.
+    pub review: Vec<u8>,
+    pub params: Value,
+    /// Whether the request is for a SampleDB (the other engines' match constraints).
+    pub matches: bool,
+}
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn read(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The settings as params: what a VAP param object or Gatekeeper constraint would carry.
+pub fn params_of(settings: &Settings) -> Value {
+    json!({
+        "allowedVersions": settings.allowed_versions,
+        "maxReplicas": settings.max_replicas,
+        "minStorage": settings.min_storage.as_ref().map_or("", |b| b.text.as_str()),
+        "maxStorage": settings.max_storage.as_ref().map_or("", |b| b.text.as_str()),
+        "allowedStorageClasses": settings.allowed_storage_classes,
+        "requireBackup": settings.require_backup,
+        "requireResourceLimits": settings.require_resource_limits,
+        "maxNameLength": settings.max_name_length,
+    })
+}
+
+/// Every case except those configured with `customRules`: JSONPath rules from settings have no
+/// CEL or Rego counterpart (there, each organisation rule is new code), so they can't be compared.
+pub fn load_cases() -> Result<Vec<BenchCase>> {
+    let dir = e2e_dir();
+    let cases = read(&dir.join("cases.json"))?;
+    let mut prepared = Vec::new();
+    for case in cases.as_array().context("cases.json is a list")? {
+        let name = case["name"].as_str().context("case name")?;
+        let settings_name = case["settings"].as_str().unwrap_or("default");
+        let settings_json = read(&dir.join(format!("fixtures/settings/{settings_name}.json")))?;
+        let settings = Settings::from_value(&settings_json).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !settings.custom_rules.is_empty() {
+            continue;
+        }
+        let request =
+            admission_request(&read(&dir.join(format!("fixtures/requests/{name}.json")))?);
+        let payload = json!({"request": request, "settings": settings_json})
+            .to_string()
+            .into_bytes();
+        let mut review = request.clone();
+        if settings.apply_defaults {
+            for key in ["object", "oldObject"] {
+                if let Some(object) = review.get_mut(key) {
+                    defaults::apply(object, &settings.defaults);
+                }
+            }
+        }
+        let matches =
+            review["kind"]["group"] == "example.com" && review["kind"]["kind"] == "SampleDB";
+        prepared.push(BenchCase {
+            label: format!("{name} [{settings_name}]"),
+            payload,
+            review: review.to_string().into_bytes(),
+            params: params_of(&settings),
+            matches,
+        });
+    }
+    Ok(prepared)
+}

@@ -1,0 +1,70 @@
+//! Rule ids (SPEC section 3) of the policy's answers, read from its messages: every violation
+//! names its field path and detail, which together identify the rule.
+
+use kubewarden_policy_sdk::response::ValidationResponse;
+use sampledb_policy::validation::{REPLICAS_NOT_INTEGER, VERSION_NOT_STRING};
+use std::collections::BTreeSet;
+
+/// Details that mean "a value of the wrong JSON type" (rule id `types`).
+const TYPE_DETAILS: [&str; 6] = [
+    "must be an object",
+    "must be a string",
+    "must be true or false",
+    REPLICAS_NOT_INTEGER,
+    VERSION_NOT_STRING,
+    "must be a quantity such as \"20Gi\"",
+];
+
+pub fn of_response(response: &ValidationResponse) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    if response.accepted {
+        return ids;
+    }
+    match response.code {
+        Some(400) => {
+            ids.insert("request".to_string());
+        }
+        Some(403) => {
+            ids.insert("deletionProtection".to_string());
+        }
+        _ => {
+            let message = response.message.as_deref().unwrap_or("");
+            let list = message
+                .split_once(" is invalid: ")
+                .map_or("", |(_, list)| list);
+            for entry in list.split("; ") {
+                ids.insert(of_violation(entry).to_string());
+            }
+        }
+    }
+    ids
+}
+
+fn of_violation(entry: &str) -> &'static str {
+    let (path, rest) = entry.split_once(": ").unwrap_or((entry, ""));
+    if rest.contains("(custom rule ") {
+        return "customRules";
+    }
+    if TYPE_DETAILS.iter().any(|detail| rest.ends_with(detail)) {
+        return "types";
+    }
+    let immutable = rest.contains("may not change") || rest.contains("may not be removed");
+    match path {
+        p if p.starts_with("metadata") => "name",
+        "spec.version" if rest.contains("may not go back") || rest.contains("may not skip") => {
+            "versionPath"
+        }
+        "spec.version" => "version",
+        "spec.replicas" => "replicas",
+        "spec.storage.size" if rest.contains("may not shrink") => "storageGrow",
+        "spec.storage.size" => "storage",
+        "spec.storage.storageClassName" if immutable => "storageClassImmutable",
+        "spec.storage.storageClassName" => "storageClass",
+        "spec.credentials.secretName" if immutable => "credentialsImmutable",
+        p if p.starts_with("spec.credentials") => "credentials",
+        p if p.starts_with("spec.resources") => "resources",
+        p if p.starts_with("spec.backup") => "backup",
+        "spec.deletionPolicy" => "deletionPolicy",
+        _ => "unknown",
+    }
+}
