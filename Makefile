@@ -51,6 +51,8 @@ unit-tests:
 
 e2e-tests: policy.wasm
 	cargo test -p sampledb-e2e
+	# The benchmark's conformance gate: CEL and Rego versions of the rules agree with the policy.
+	cargo test -p sampledb-bench
 	@if command -v kwctl >/dev/null && command -v bats >/dev/null; then \
 	  bats e2e-tests/e2e.bats; \
 	else \

@@ -8,21 +8,12 @@
 //! table gives the median and p99 of all those per-request times.
 
 use anyhow::{Result, anyhow};
-use kubewarden_policy_sdk::response::ValidationResponse;
-use sampledb_bench::{BenchCase, CelPolicy, RegoPolicy, cel_engine, load_cases, rule_ids};
+use sampledb_bench::{BenchCase, Engine, Engines, disagreements, load_cases};
+use sampledb_e2e::default_module_path;
 use sampledb_e2e::host::call_instance;
-use sampledb_e2e::{Evaluator, WasmPolicy, default_module_path};
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-
-type Engine<'a> = Box<dyn Fn(&BenchCase) -> Result<BTreeSet<String>> + 'a>;
-
-fn ids_of(bytes: &[u8]) -> Result<BTreeSet<String>> {
-    let response: ValidationResponse = serde_json::from_slice(bytes)?;
-    Ok(rule_ids::of_response(&response))
-}
 
 fn rounds() -> usize {
     std::env::var("BENCH_ROUNDS")
@@ -75,97 +66,36 @@ fn main() -> Result<()> {
     let module_path = default_module_path();
     let module = std::fs::read(&module_path)
         .map_err(|e| anyhow!("{}: {e} (run make policy.wasm)", module_path.display()))?;
-    let wasm = WasmPolicy::from_bytes(&module)?;
-    let reused = wasm.instantiate()?;
-    let cel = CelPolicy::compile()?;
-    let rego = RefCell::new(RegoPolicy::compile()?);
-
-    let engines: Vec<(&str, Engine)> = vec![
-        (
-            "native Rust (floor)",
-            Box::new(|c: &BenchCase| {
-                ids_of(&sampledb_policy::validate(&c.payload).map_err(|e| anyhow!("{e}"))?)
-            }),
-        ),
-        (
-            "wasm, fresh instance per request",
-            Box::new(|c: &BenchCase| ids_of(&wasm.call("validate", &c.payload)?)),
-        ),
-        (
-            "wasm, reused instance",
-            Box::new(|c: &BenchCase| ids_of(&call_instance(&reused, "validate", &c.payload)?)),
-        ),
-        (
-            "CEL, compiled once",
-            Box::new(|c: &BenchCase| {
-                if c.matches {
-                    cel.evaluate(&c.review, &c.params)
-                } else {
-                    Ok(BTreeSet::new())
-                }
-            }),
-        ),
-        (
-            "CEL, compiled per request",
-            Box::new(|c: &BenchCase| {
-                if c.matches {
-                    cel_engine::compile_and_evaluate(&c.review, &c.params)
-                } else {
-                    Ok(BTreeSet::new())
-                }
-            }),
-        ),
-        (
-            "Rego (regorus)",
-            Box::new(|c: &BenchCase| {
-                if c.matches {
-                    rego.borrow_mut().evaluate(&c.review, &c.params)
-                } else {
-                    Ok(BTreeSet::new())
-                }
-            }),
-        ),
-    ];
+    let loaded = Engines::load(&module)?;
+    let engines = loaded.list();
 
     // Conformance gate.
     println!(
         "Conformance over {} fixture cases (customRules cases excluded: no CEL/Rego counterpart)",
         cases.len()
     );
-    let reference: Vec<BTreeSet<String>> = cases
-        .iter()
-        .map(|c| (engines[0].1)(c))
-        .collect::<Result<_>>()?;
     let mut agreeing = Vec::new();
-    for (name, engine) in &engines {
-        let mut disagreements = Vec::new();
-        for (case, expected) in cases.iter().zip(&reference) {
-            match engine(case) {
-                Ok(ids) if &ids == expected => {}
-                Ok(ids) => {
-                    disagreements.push(format!("{}: {ids:?}, policy {expected:?}", case.label))
-                }
-                Err(e) => disagreements.push(format!("{}: error {e:#}", case.label)),
-            }
-        }
-        if disagreements.is_empty() {
+    for (name, differing) in disagreements(&cases, &engines)? {
+        if differing.is_empty() {
             println!("  {name:<34} agrees on all {} cases", cases.len());
-            agreeing.push(*name);
+            agreeing.push(name);
         } else {
             println!(
                 "  {name:<34} DISAGREES on {} case(s), not timed:",
-                disagreements.len()
+                differing.len()
             );
-            for d in &disagreements {
+            for d in &differing {
                 println!("      {d}");
             }
         }
     }
+    let reference: Vec<BTreeSet<String>> = cases
+        .iter()
+        .map(|c| (engines[0].1)(c))
+        .collect::<Result<_>>()?;
     let violations: usize = reference.iter().map(BTreeSet::len).sum();
-    println!(
-        "  ({violations} rule violations across the cases, {} distinct rule ids)",
-        reference.iter().flatten().collect::<BTreeSet<_>>().len()
-    );
+    let distinct = reference.iter().flatten().collect::<BTreeSet<_>>().len();
+    println!("  ({violations} rule violations across the cases, {distinct} distinct rule ids)");
 
     // Timing.
     let rounds = rounds();
@@ -219,7 +149,7 @@ fn main() -> Result<()> {
     let mut compiles: Vec<Duration> = (0..5)
         .map(|_| {
             let started = Instant::now();
-            WasmPolicy::from_bytes(&module).map(|policy| {
+            sampledb_e2e::WasmPolicy::from_bytes(&module).map(|policy| {
                 drop(policy);
                 started.elapsed()
             })
@@ -237,7 +167,7 @@ fn main() -> Result<()> {
     let before = resident_bytes();
     let instances: Vec<_> = (0..200)
         .map(|_| {
-            let host = wasm.instantiate()?;
+            let host = loaded.wasm.instantiate()?;
             call_instance(&host, "validate", &example.payload)?;
             Ok(host)
         })

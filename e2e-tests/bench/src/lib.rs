@@ -4,9 +4,11 @@
 
 pub mod cases;
 pub mod cel_engine;
+pub mod engines;
 pub mod rego_engine;
 pub mod rule_ids;
 
 pub use cases::{BenchCase, load_cases};
 pub use cel_engine::CelPolicy;
+pub use engines::{Engine, Engines, disagreements};
 pub use rego_engine::RegoPolicy;
