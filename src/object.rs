@@ -3,7 +3,7 @@
 //! deserialisation of the whole object.
 
 use crate::findings::Findings;
-use crate::quantity::Quantity;
+use crate::quantity::{Quantity, QuantityError};
 use serde_json::{Map, Value};
 
 /// A field's value; JSON `null` counts as absent (the API server prunes nulls from custom
@@ -78,19 +78,29 @@ pub fn bool_at(
     }
 }
 
-/// A quantity, written as a string (`"20Gi"`) or a plain number, as Kubernetes accepts both.
+/// A quantity, written as a string (`"20Gi"`) or a plain number, as Kubernetes accepts both;
+/// `None` for a value of another JSON type.
+pub fn parse_quantity(value: &Value) -> Option<Result<Quantity, QuantityError>> {
+    match value {
+        Value::String(text) => Some(Quantity::parse(text)),
+        Value::Number(number) => Some(Quantity::parse(&number.to_string())),
+        _ => None,
+    }
+}
+
+/// A quantity-valued field; a wrong type or an unparsable quantity is recorded at `path`.
 pub fn quantity_of(value: &Value, path: &str, findings: &mut Findings) -> Option<Quantity> {
-    let parsed = match value {
-        Value::String(text) => Quantity::parse(text),
-        Value::Number(number) => Quantity::parse(&number.to_string()),
-        other => {
-            findings.invalid(path, other, "must be a quantity such as \"20Gi\"");
-            return None;
+    match parse_quantity(value) {
+        Some(Ok(quantity)) => Some(quantity),
+        Some(Err(error)) => {
+            findings.invalid(path, value, error.to_string());
+            None
         }
-    };
-    parsed
-        .map_err(|error| findings.invalid(path, value, error.to_string()))
-        .ok()
+        None => {
+            findings.invalid(path, value, "must be a quantity such as \"20Gi\"");
+            None
+        }
+    }
 }
 
 /// A quantity's text for messages.

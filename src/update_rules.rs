@@ -2,7 +2,7 @@
 //! only a default filled never reads as a change.
 
 use crate::findings::{Findings, render_value};
-use crate::object::{lookup, lookup_str, quantity_text};
+use crate::object::{lookup, lookup_str, parse_quantity, quantity_text};
 use crate::quantity::Quantity;
 use crate::version::Version;
 use serde_json::Value;
@@ -36,12 +36,8 @@ pub fn check_update(old: &Value, new: &Value, findings: &mut Findings) {
 
 fn size_of(object: &Value) -> Option<(&Value, Quantity)> {
     let value = lookup(object, &["spec", "storage", "size"])?;
-    let quantity = match value {
-        Value::String(text) => Quantity::parse(text),
-        Value::Number(number) => Quantity::parse(&number.to_string()),
-        _ => return None,
-    };
-    quantity.ok().map(|quantity| (value, quantity))
+    let quantity = parse_quantity(value)?.ok()?;
+    Some((value, quantity))
 }
 
 fn check_storage_grows(old: &Value, new: &Value, findings: &mut Findings) {

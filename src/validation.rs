@@ -209,37 +209,41 @@ fn check_resources(spec: &Map<String, Value>, settings: &Settings, findings: &mu
     };
     let requests = section("requests", findings);
     let limits = section("limits", findings);
+    // Parsed once here; the request/limit comparison below reuses them.
+    let mut parsed = Vec::new();
     for (name, section) in [("requests", requests), ("limits", limits)] {
         for (resource, value) in section.into_iter().flatten() {
             let path = format!("spec.resources.{name}.{resource}");
-            if let Some(quantity) = quantity_of(value, &path, findings)
-                && quantity.is_negative()
-            {
-                findings.invalid(&path, value, QUANTITY_NEGATIVE);
+            if let Some(quantity) = quantity_of(value, &path, findings) {
+                if quantity.is_negative() {
+                    findings.invalid(&path, value, QUANTITY_NEGATIVE);
+                }
+                parsed.push((name, resource.as_str(), quantity));
             }
         }
     }
+    let quantity = |section: &str, resource: &str| {
+        parsed
+            .iter()
+            .find(|(name, key, _)| *name == section && *key == resource)
+            .map(|(_, _, quantity)| *quantity)
+    };
     for resource in ["cpu", "memory"] {
         let request = requests.and_then(|map| field(map, resource));
         let limit = limits.and_then(|map| field(map, resource));
-        if let (Some(request), Some(limit)) = (request, limit) {
-            let mut ignored = Findings::default();
-            let parsed = (
-                quantity_of(request, "", &mut ignored),
-                quantity_of(limit, "", &mut ignored),
+        if let (Some(request), Some(limit)) = (request, limit)
+            && let (Some(requested), Some(limited)) =
+                (quantity("requests", resource), quantity("limits", resource))
+            && requested > limited
+        {
+            findings.invalid(
+                &format!("spec.resources.requests.{resource}"),
+                request,
+                format!(
+                    "must be less than or equal to limits.{resource} {}",
+                    quantity_text(limit)
+                ),
             );
-            if let (Some(requested), Some(limited)) = parsed
-                && requested > limited
-            {
-                findings.invalid(
-                    &format!("spec.resources.requests.{resource}"),
-                    request,
-                    format!(
-                        "must be less than or equal to limits.{resource} {}",
-                        quantity_text(limit)
-                    ),
-                );
-            }
         }
         if settings.require_resource_limits && limit.is_none() {
             findings.required(&format!("spec.resources.limits.{resource}"), LIMIT_REQUIRED);
