@@ -6,7 +6,6 @@
 //! (`k8s.io/apimachinery/pkg/api/resource`): a signed decimal number followed by a binary SI
 //! suffix, a decimal SI suffix or a decimal exponent.
 
-use std::cmp::Ordering;
 use std::fmt;
 
 /// A parsed quantity. The value is held as an exact count of nano-units (10^-9), the finest
@@ -101,18 +100,6 @@ impl Quantity {
 
     pub fn is_negative(&self) -> bool {
         self.nanos < 0
-    }
-}
-
-impl PartialOrd<i128> for Quantity {
-    fn partial_cmp(&self, other: &i128) -> Option<Ordering> {
-        self.nanos.partial_cmp(other)
-    }
-}
-
-impl PartialEq<i128> for Quantity {
-    fn eq(&self, other: &i128) -> bool {
-        self.nanos == *other
     }
 }
 

@@ -96,15 +96,11 @@ impl Evaluator for NativePolicy {
         let result = match function {
             "validate" => sampledb_policy::validate(payload),
             "validate_settings" => sampledb_policy::validate_settings(payload),
-            "protocol_version" => kubewarden_protocol_version(payload),
+            "protocol_version" => kubewarden_policy_sdk::protocol_version_guest(payload),
             other => return Err(anyhow!("no function {other}")),
         };
         result.map_err(|error| anyhow!("the policy's {function} call failed: {error}"))
     }
-}
-
-fn kubewarden_protocol_version(_payload: &[u8]) -> Result<Vec<u8>, Box<dyn Error + Send + Sync>> {
-    Ok(br#""v1""#.to_vec())
 }
 
 /// Host capabilities offered to the guest. The SDK's logging goes to `kubewarden/tracing/log`
