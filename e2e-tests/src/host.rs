@@ -2,35 +2,24 @@
 //! every evaluation gets a fresh instance (new store, new memory, `wapc_init` run again), so no
 //! state can leak from one request to the next.
 
+use crate::engine::CompiledModule;
 use anyhow::{Context, Result, anyhow};
 use std::error::Error;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use wapc::{WapcHost, WasiParams};
-use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+use wapc::WapcHost;
 
-/// How often the engine's epoch advances.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// policy-server's default policy timeout (2 s), in epoch ticks: an evaluation still running
-/// then is interrupted and reported as an error.
-pub const EVALUATION_DEADLINE_TICKS: u64 = 200;
+/// policy-server's default policy timeout: an evaluation still running then is interrupted and
+/// reported as an error.
+pub const EVALUATION_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Something that answers waPC calls: the wasm module, or the same code linked natively.
 pub trait Evaluator {
     fn call(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>>;
 }
 
-/// `policy.wasm`, precompiled once.
+/// `policy.wasm`, compiled once.
 pub struct WasmPolicy {
-    pre: WasmtimeEngineProviderPre,
-    ticker_stop: Arc<AtomicBool>,
-}
-
-impl Drop for WasmPolicy {
-    fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
-    }
+    module: CompiledModule,
 }
 
 impl WasmPolicy {
@@ -41,37 +30,14 @@ impl WasmPolicy {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<WasmPolicy> {
-        let mut config = wasmtime::Config::default();
-        config.epoch_interruption(true);
-        let engine = wasmtime::Engine::new(&config)
-            .map_err(|error| anyhow!("cannot create the wasm engine: {error}"))?;
-        // Like policy-server: WASI present but empty (no arguments, environment or directories).
-        let pre = WasmtimeEngineProviderBuilder::new()
-            .engine(engine.clone())
-            .module_bytes(bytes)
-            .wasi_params(WasiParams::default())
-            .build_pre()
+        let module = CompiledModule::new(bytes)
             .map_err(|error| anyhow!("cannot compile the policy module: {error}"))?;
-        let ticker_stop = Arc::new(AtomicBool::new(false));
-        let stop = ticker_stop.clone();
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(EPOCH_TICK);
-                engine.increment_epoch();
-            }
-        });
-        Ok(WasmPolicy { pre, ticker_stop })
+        Ok(WasmPolicy { module })
     }
 
     /// A new instance, as policy-server makes for each evaluation.
     pub fn instantiate(&self) -> Result<WapcHost> {
-        let provider = self
-            .pre
-            .rehydrate(Some(EpochDeadlines {
-                wapc_init: EVALUATION_DEADLINE_TICKS,
-                wapc_func: EVALUATION_DEADLINE_TICKS,
-            }))
-            .map_err(|error| anyhow!("cannot instantiate the policy module: {error}"))?;
+        let provider = self.module.provider(EVALUATION_DEADLINE);
         WapcHost::new(Box::new(provider), Some(Box::new(host_callback)))
             .map_err(|error| anyhow!("cannot start the policy module: {error}"))
     }
