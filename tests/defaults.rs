@@ -204,3 +204,22 @@ fn rejected_requests_carry_no_mutation() {
     assert!(!response.accepted);
     assert!(response.mutated_object.is_none());
 }
+
+/// Built-in defaults the admin did not set follow the admin's bounds (policy-server would refuse
+/// to start on settings whose defaults broke them).
+#[rstest::rstest]
+#[case::storage_raised_to_min(json!({"minStorage": "10Gi"}), "/spec/storage/size", json!("10Gi"))]
+#[case::storage_lowered_to_max(json!({"maxStorage": "512Mi"}), "/spec/storage/size", json!("512Mi"))]
+#[case::storage_inside_bounds_kept(json!({"minStorage": "512Mi", "maxStorage": "2Gi"}), "/spec/storage/size", json!("1Gi"))]
+#[case::version_newest_allowed(json!({"allowedVersions": ["14", "15"]}), "/spec/version", json!("15"))]
+#[case::version_newest_not_deprecated(json!({"allowedVersions": ["14", "15"], "deprecatedVersions": ["15"]}), "/spec/version", json!("14"))]
+#[case::version_kept_when_allowed(json!({"allowedVersions": ["16", "17"]}), "/spec/version", json!("16"))]
+#[case::admin_default_wins(json!({"allowedVersions": ["16", "17"], "defaults": {"version": "17"}}), "/spec/version", json!("17"))]
+fn unset_defaults_follow_the_bounds(
+    #[case] settings: Value,
+    #[case] pointer: &str,
+    #[case] expected: Value,
+) {
+    let object = mutated(&create(minimal(), settings));
+    assert_eq!(object.pointer(pointer), Some(&expected));
+}

@@ -35,6 +35,11 @@ fn validate(settings: Value) -> SettingsValidationResponse {
     ]
 }))]
 #[case::backup_default_off(json!({"defaults": {"backupSchedule": null}}))]
+// Bounds alone are valid: the built-in defaults the admin did not set follow them.
+#[case::min_storage_alone(json!({"minStorage": "10Gi"}))]
+#[case::max_storage_alone(json!({"maxStorage": "512Mi"}))]
+#[case::allowed_versions_alone(json!({"allowedVersions": ["17"]}))]
+#[case::max_replicas_one(json!({"maxReplicas": 1}))]
 fn valid(#[case] settings: Value) {
     let response = validate(settings);
     assert!(response.valid, "{:?}", response.message);
@@ -78,10 +83,11 @@ fn valid(#[case] settings: Value) {
 #[case::rule_values_type(json!({"customRules": [{"path": "$.x", "allowedValues": "a"}]}), "customRules[0].allowedValues: must be a list, got string")]
 #[case::rule_message_type(json!({"customRules": [{"path": "$.x", "required": true, "message": 1}]}), "customRules[0].message: must be a string, got number")]
 #[case::min_above_max(json!({"minStorage": "2Ti", "maxStorage": "1Ti"}), "minStorage: 2Ti is greater than maxStorage 1Ti")]
-#[case::default_size_below_min(json!({"minStorage": "10Gi"}), "defaults.storageSize: 1Gi is below minStorage 10Gi")]
-#[case::default_size_above_max(json!({"maxStorage": "512Mi"}), "defaults.storageSize: 1Gi is above maxStorage 512Mi")]
+#[case::default_size_below_min(json!({"minStorage": "10Gi", "defaults": {"storageSize": "1Gi"}}), "defaults.storageSize: 1Gi is below minStorage 10Gi")]
+#[case::default_size_above_max(json!({"maxStorage": "512Mi", "defaults": {"storageSize": "1Gi"}}), "defaults.storageSize: 1Gi is above maxStorage 512Mi")]
 #[case::default_replicas_above_max(json!({"maxReplicas": 3, "defaults": {"replicas": 5}}), "defaults.replicas: 5 is above maxReplicas 3")]
-#[case::default_version_not_allowed(json!({"allowedVersions": ["17"]}), "defaults.version: major 16 is not in allowedVersions")]
+#[case::default_version_not_allowed(json!({"allowedVersions": ["17"], "defaults": {"version": "16"}}), "defaults.version: major 16 is not in allowedVersions")]
+#[case::contradictory_bounds_blame_only_the_bounds(json!({"minStorage": "10Gi", "maxStorage": "5Gi"}), "minStorage: 10Gi is greater than maxStorage 5Gi")]
 #[case::default_class_not_allowed(json!({"allowedStorageClasses": ["a"], "defaults": {"storageClassName": "b"}}), "defaults.storageClassName: \"b\" is not in allowedStorageClasses")]
 #[case::not_an_object(json!(["maxReplicas"]), "settings: must be an object, got array")]
 fn invalid(#[case] settings: Value, #[case] expected: &str) {

@@ -1,13 +1,17 @@
 //! The policy's settings (camelCase keys, all optional), read key by key so that one pass reports
 //! every bad key rather than stopping at the first, as a typed serde struct would.
 
-use crate::cron;
+mod defaults;
+mod reader;
+
 use crate::custom_rules::CustomRule;
-use crate::findings::{render_value, type_name};
+use crate::findings::type_name;
 use crate::quantity::Quantity;
-use crate::retention;
-use crate::version::{self, Version};
+use crate::version::Version;
+pub use defaults::Defaults;
+use defaults::read_defaults;
 use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
+use reader::Reader;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -27,46 +31,12 @@ const KNOWN_KEYS: [&str; 12] = [
     "defaults",
     "customRules",
 ];
-const KNOWN_DEFAULT_KEYS: [&str; 7] = [
-    "version",
-    "replicas",
-    "storageSize",
-    "storageClassName",
-    "backupSchedule",
-    "backupRetention",
-    "deletionPolicy",
-];
 
 /// A quantity from the settings, with the text the admin wrote (for messages).
 #[derive(Debug, Clone)]
 pub struct Bound {
     pub text: String,
     pub value: Quantity,
-}
-
-#[derive(Debug, Clone)]
-pub struct Defaults {
-    pub version: String,
-    pub replicas: u64,
-    pub storage_size: String,
-    pub storage_class_name: Option<String>,
-    pub backup_schedule: Option<String>,
-    pub backup_retention: String,
-    pub deletion_policy: String,
-}
-
-impl Default for Defaults {
-    fn default() -> Self {
-        Defaults {
-            version: "16".to_string(),
-            replicas: 1,
-            storage_size: "1Gi".to_string(),
-            storage_class_name: None,
-            backup_schedule: Some("0 3 * * *".to_string()),
-            backup_retention: "7d".to_string(),
-            deletion_policy: "Snapshot".to_string(),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +107,8 @@ impl Settings {
             }
         };
         let settings = read_settings(map, &mut errors);
+        let mut settings = settings;
+        defaults::fit_to_bounds(&mut settings);
         // Keys that failed to parse keep their defaults here, so the cross-key checks only ever
         // compare values that parsed: every bad key is reported in the same answer.
         check_consistency(&settings, &mut errors);
@@ -211,62 +183,6 @@ fn read_settings(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Setti
     settings
 }
 
-fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Defaults {
-    for key in map.keys() {
-        if !KNOWN_DEFAULT_KEYS.contains(&key.as_str()) {
-            errors.add(&format!("defaults.{key}"), "unknown setting");
-        }
-    }
-    let mut defaults = Defaults::default();
-    let mut read = Reader {
-        map,
-        prefix: "defaults.",
-        errors,
-    };
-    if let Some(version) = read.string("version") {
-        if let Err(detail) = Version::parse(&version) {
-            read.fail("version", detail);
-        }
-        defaults.version = version;
-    }
-    if let Some(replicas) = read.integer("replicas", 1, u64::from(u32::MAX)) {
-        defaults.replicas = replicas;
-    }
-    if let Some(size) = read.quantity("storageSize") {
-        if !size.value.is_positive() {
-            read.fail("storageSize", "must be greater than zero");
-        }
-        defaults.storage_size = size.text;
-    }
-    defaults.storage_class_name = read.string("storageClassName");
-    // An explicit null switches the default backup off; leaving the key out keeps "0 3 * * *".
-    match map.get("backupSchedule") {
-        Some(Value::Null) => defaults.backup_schedule = None,
-        Some(_) => {
-            if let Some(schedule) = read.string("backupSchedule") {
-                if let Err(detail) = cron::validate(&schedule) {
-                    read.fail("backupSchedule", detail);
-                }
-                defaults.backup_schedule = Some(schedule);
-            }
-        }
-        None => {}
-    }
-    if let Some(retention) = read.string("backupRetention") {
-        if !retention::is_valid(&retention) {
-            read.fail("backupRetention", retention::RETENTION_FORMAT);
-        }
-        defaults.backup_retention = retention;
-    }
-    if let Some(policy) = read.string("deletionPolicy") {
-        if !DELETION_POLICIES.contains(&policy.as_str()) {
-            read.fail("deletionPolicy", "must be one of Snapshot, Delete, Retain");
-        }
-        defaults.deletion_policy = policy;
-    }
-    defaults
-}
-
 /// Checks between keys, once every key parsed on its own.
 fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
     if let (Some(min), Some(max)) = (&settings.min_storage, &settings.max_storage)
@@ -278,7 +194,10 @@ fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
         );
     }
     let defaults = &settings.defaults;
-    if let Ok(size) = Quantity::parse(&defaults.storage_size) {
+    // A default the admin left out was fitted to the bounds; one the admin wrote is an error.
+    if let Ok(size) = Quantity::parse(&defaults.storage_size)
+        && defaults.admin_set("storageSize")
+    {
         if let Some(min) = settings.min_storage.as_ref().filter(|min| size < min.value) {
             errors.add(
                 "defaults.storageSize",
@@ -292,7 +211,7 @@ fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
             );
         }
     }
-    if defaults.replicas > settings.max_replicas {
+    if defaults.replicas > settings.max_replicas && defaults.admin_set("replicas") {
         errors.add(
             "defaults.replicas",
             format!(
@@ -302,6 +221,7 @@ fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
         );
     }
     if let Ok(version) = Version::parse(&defaults.version)
+        && defaults.admin_set("version")
         && !settings.allowed_versions.is_empty()
         && !settings.allowed_versions.contains(&version.major())
     {
@@ -318,121 +238,6 @@ fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
             "defaults.storageClassName",
             format!("\"{class}\" is not in allowedStorageClasses"),
         );
-    }
-}
-
-/// Reads typed values from one settings object, recording a named error for each bad one.
-struct Reader<'a> {
-    map: &'a Map<String, Value>,
-    prefix: &'static str,
-    errors: &'a mut SettingsErrors,
-}
-
-impl Reader<'_> {
-    fn fail(&mut self, key: &str, detail: impl std::fmt::Display) {
-        let name = format!("{}{key}", self.prefix);
-        self.errors.add(&name, detail);
-    }
-
-    fn present(&self, key: &str) -> Option<&Value> {
-        self.map.get(key).filter(|value| !value.is_null())
-    }
-
-    fn wrong_type(&mut self, key: &str, expected: &str, value: &Value) {
-        let detail = format!("must be {expected}, got {}", render_value(value));
-        self.fail(key, detail);
-    }
-
-    fn boolean(&mut self, key: &str) -> Option<bool> {
-        let value = self.present(key)?;
-        match value.as_bool() {
-            Some(flag) => Some(flag),
-            None => {
-                let value = value.clone();
-                self.wrong_type(key, "true or false", &value);
-                None
-            }
-        }
-    }
-
-    fn integer(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
-        let value = self.present(key)?.clone();
-        match value.as_u64() {
-            Some(number) if (min..=max).contains(&number) => Some(number),
-            _ => {
-                self.wrong_type(key, &format!("an integer from {min} to {max}"), &value);
-                None
-            }
-        }
-    }
-
-    fn string(&mut self, key: &str) -> Option<String> {
-        let value = self.present(key)?;
-        match value.as_str() {
-            Some(text) => Some(text.to_string()),
-            None => {
-                let value = value.clone();
-                self.wrong_type(key, "a string", &value);
-                None
-            }
-        }
-    }
-
-    fn quantity(&mut self, key: &str) -> Option<Bound> {
-        let text = self.string(key)?;
-        match Quantity::parse(&text) {
-            Ok(value) => Some(Bound { text, value }),
-            Err(error) => {
-                self.fail(key, format!("\"{text}\" {error}"));
-                None
-            }
-        }
-    }
-
-    fn list(&mut self, key: &str) -> Option<Vec<Value>> {
-        let value = self.present(key)?;
-        match value.as_array() {
-            Some(items) => Some(items.clone()),
-            None => {
-                let value = value.clone();
-                self.wrong_type(key, "a list", &value);
-                None
-            }
-        }
-    }
-
-    fn strings(&mut self, key: &str) -> Option<Vec<String>> {
-        let items = self.list(key)?;
-        let mut strings = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            match item.as_str() {
-                Some(text) => strings.push(text.to_string()),
-                None => self.wrong_type(&format!("{key}[{index}]"), "a string", item),
-            }
-        }
-        Some(strings)
-    }
-
-    /// A list of majors: `["15", "16"]`, or the unquoted `[15, 16]` YAML makes of it.
-    fn majors(&mut self, key: &str) -> Option<Vec<u64>> {
-        let items = self.list(key)?;
-        let mut majors = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            let major = match item {
-                Value::String(text) => version::parse_major(text),
-                Value::Number(number) => number.as_u64(),
-                _ => None,
-            };
-            match major {
-                Some(major) => majors.push(major),
-                None => self.wrong_type(
-                    &format!("{key}[{index}]"),
-                    "a major version such as \"16\"",
-                    item,
-                ),
-            }
-        }
-        Some(majors)
     }
 }
 

@@ -1,0 +1,156 @@
+//! The `defaults` settings: what the policy fills in, and which of those values the admin set.
+
+use super::Settings;
+use super::reader::Reader;
+use super::{DELETION_POLICIES, SettingsErrors};
+use crate::cron;
+use crate::quantity::Quantity;
+use crate::retention;
+use crate::version::Version;
+use serde_json::{Map, Value};
+
+pub const KNOWN_DEFAULT_KEYS: [&str; 7] = [
+    "version",
+    "replicas",
+    "storageSize",
+    "storageClassName",
+    "backupSchedule",
+    "backupRetention",
+    "deletionPolicy",
+];
+
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub version: String,
+    pub replicas: u64,
+    pub storage_size: String,
+    pub storage_class_name: Option<String>,
+    pub backup_schedule: Option<String>,
+    pub backup_retention: String,
+    pub deletion_policy: String,
+    /// The `defaults` keys the admin wrote; the others follow the admin's bounds.
+    pub set_by_admin: Vec<&'static str>,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            version: "16".to_string(),
+            replicas: 1,
+            storage_size: "1Gi".to_string(),
+            storage_class_name: None,
+            backup_schedule: Some("0 3 * * *".to_string()),
+            backup_retention: "7d".to_string(),
+            deletion_policy: "Snapshot".to_string(),
+            set_by_admin: Vec::new(),
+        }
+    }
+}
+
+pub fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Defaults {
+    for key in map.keys() {
+        if !KNOWN_DEFAULT_KEYS.contains(&key.as_str()) {
+            errors.add(&format!("defaults.{key}"), "unknown setting");
+        }
+    }
+    let mut defaults = Defaults::default();
+    defaults.set_by_admin = KNOWN_DEFAULT_KEYS
+        .into_iter()
+        .filter(|key| map.get(*key).is_some_and(|value| !value.is_null()))
+        .collect();
+    let mut read = Reader {
+        map,
+        prefix: "defaults.",
+        errors,
+    };
+    if let Some(version) = read.string("version") {
+        if let Err(detail) = Version::parse(&version) {
+            read.fail("version", detail);
+        }
+        defaults.version = version;
+    }
+    if let Some(replicas) = read.integer("replicas", 1, u64::from(u32::MAX)) {
+        defaults.replicas = replicas;
+    }
+    if let Some(size) = read.quantity("storageSize") {
+        if !size.value.is_positive() {
+            read.fail("storageSize", "must be greater than zero");
+        }
+        defaults.storage_size = size.text;
+    }
+    defaults.storage_class_name = read.string("storageClassName");
+    // An explicit null switches the default backup off; leaving the key out keeps "0 3 * * *".
+    match map.get("backupSchedule") {
+        Some(Value::Null) => defaults.backup_schedule = None,
+        Some(_) => {
+            if let Some(schedule) = read.string("backupSchedule") {
+                if let Err(detail) = cron::validate(&schedule) {
+                    read.fail("backupSchedule", detail);
+                }
+                defaults.backup_schedule = Some(schedule);
+            }
+        }
+        None => {}
+    }
+    if let Some(retention) = read.string("backupRetention") {
+        if !retention::is_valid(&retention) {
+            read.fail("backupRetention", retention::RETENTION_FORMAT);
+        }
+        defaults.backup_retention = retention;
+    }
+    if let Some(policy) = read.string("deletionPolicy") {
+        if !DELETION_POLICIES.contains(&policy.as_str()) {
+            read.fail("deletionPolicy", "must be one of Snapshot, Delete, Retain");
+        }
+        defaults.deletion_policy = policy;
+    }
+    defaults
+}
+
+impl Defaults {
+    pub fn admin_set(&self, key: &str) -> bool {
+        self.set_by_admin.contains(&key)
+    }
+}
+
+/// Built-in defaults the admin did not set follow the admin's bounds, so that settings such as
+/// `{minStorage: 10Gi}` alone are valid: policy-server refuses to start, and stops serving every
+/// other policy, when one policy's settings are invalid. The storage size is raised to
+/// `minStorage` (or lowered to `maxStorage`), replicas are capped at `maxReplicas`, and the
+/// version becomes the newest allowed major that is not deprecated.
+pub fn fit_to_bounds(settings: &mut Settings) {
+    let defaults = &mut settings.defaults;
+    if !defaults.admin_set("storageSize")
+        && let Ok(size) = Quantity::parse(&defaults.storage_size)
+    {
+        let (min, max) = (&settings.min_storage, &settings.max_storage);
+        let contradictory = matches!((min, max), (Some(min), Some(max)) if min.value > max.value);
+        if let Some(min) = min
+            .as_ref()
+            .filter(|min| !contradictory && size < min.value)
+        {
+            defaults.storage_size = min.text.clone();
+        } else if let Some(max) = max
+            .as_ref()
+            .filter(|max| !contradictory && size > max.value)
+        {
+            defaults.storage_size = max.text.clone();
+        }
+    }
+    if !defaults.admin_set("replicas") {
+        defaults.replicas = defaults.replicas.min(settings.max_replicas);
+    }
+    let allowed = &settings.allowed_versions;
+    let version_allowed = Version::parse(&defaults.version)
+        .is_ok_and(|version| allowed.is_empty() || allowed.contains(&version.major()));
+    if !defaults.admin_set("version") && !version_allowed {
+        let current = allowed
+            .iter()
+            .filter(|major| !settings.deprecated_versions.contains(major))
+            .max()
+            .or_else(|| allowed.iter().max());
+        if let Some(major) = current {
+            defaults.version = major.to_string();
+        }
+    }
+}
