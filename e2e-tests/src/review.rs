@@ -143,9 +143,11 @@ fn status_message(message: &str) -> Value {
     json!({"message": message})
 }
 
-/// The JSON Patch from the request's object to the mutated object.
+/// The JSON Patch from the request's object to the mutated object. policy-server diffs objects
+/// whose keys are sorted (its serde_json keeps no insertion order), so its operations come in key
+/// order; sorting first gives the same patch, operation for operation.
 pub fn json_patch(original: &Value, mutated: &Value) -> Result<Value> {
-    let patch = json_patch::diff(original, mutated);
+    let patch = json_patch::diff(&sorted_keys(original), &sorted_keys(mutated));
     serde_json::to_value(&patch).map_err(|error| anyhow!("cannot encode the patch: {error}"))
 }
 
@@ -160,4 +162,21 @@ pub fn decoded_patch(answer: &Value) -> Result<Option<Value>> {
     Ok(Some(
         serde_json::from_slice(&bytes).context("the patch is not JSON")?,
     ))
+}
+
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (key.clone(), sorted_keys(value)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
 }

@@ -53,11 +53,13 @@ pub fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> D
             errors.add(&format!("defaults.{key}"), "unknown setting");
         }
     }
-    let mut defaults = Defaults::default();
-    defaults.set_by_admin = KNOWN_DEFAULT_KEYS
-        .into_iter()
-        .filter(|key| map.get(*key).is_some_and(|value| !value.is_null()))
-        .collect();
+    let mut defaults = Defaults {
+        set_by_admin: KNOWN_DEFAULT_KEYS
+            .into_iter()
+            .filter(|key| map.get(*key).is_some_and(|value| !value.is_null()))
+            .collect(),
+        ..Defaults::default()
+    };
     let mut read = Reader {
         map,
         prefix: "defaults.",

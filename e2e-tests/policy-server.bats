@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# Distribution and serving the real way: kwctl push/pull through a registry on 127.0.0.1, then
+# the real policy-server pulling the module from it and answering AdmissionReviews over HTTP in
+# protect, monitor and no-mutation setups.
+
+load kubewarden
+
+IMAGE=sampledb-policy:e2e
+
+setup_file() {
+  require_tools kwctl policy-server docker-registry curl jq || return
+  start_registry
+  "$KWCTL" push --sources-path "$SOURCES" "$MODULE" "registry://$REGISTRY/$IMAGE" >/dev/null
+  local module="registry://$REGISTRY/$IMAGE"
+  cat > "$BATS_FILE_TMPDIR/policies.yml" <<YAML
+sampledb:
+  module: $module
+  policyMode: protect
+  allowedToMutate: true
+  settings: {}
+sampledb-monitor:
+  module: $module
+  policyMode: monitor
+  allowedToMutate: true
+  settings: {}
+sampledb-no-mutation:
+  module: $module
+  policyMode: protect
+  allowedToMutate: false
+  settings: {}
+YAML
+  start_policy_server "$BATS_FILE_TMPDIR/policies.yml"
+  echo "$SERVER" > "$BATS_FILE_TMPDIR/server"
+  echo "$REGISTRY" > "$BATS_FILE_TMPDIR/registry.address"
+}
+
+teardown_file() {
+  stop_processes
+}
+
+setup() {
+  require_tools kwctl policy-server docker-registry curl jq
+  SERVER=$(cat "$BATS_FILE_TMPDIR/server")
+  REGISTRY=$(cat "$BATS_FILE_TMPDIR/registry.address")
+  SOURCES=$BATS_FILE_TMPDIR/sources.yml
+}
+
+@test "kwctl pull gets back the pushed module, byte for byte, and kwctl inspect reads it" {
+  run "$KWCTL" pull --sources-path "$SOURCES" $(trust_flags) \
+    -o "$BATS_FILE_TMPDIR/pulled.wasm" "registry://$REGISTRY/$IMAGE"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  cmp "$MODULE" "$BATS_FILE_TMPDIR/pulled.wasm"
+  run "$KWCTL" inspect --sources-path "$SOURCES" "registry://$REGISTRY/$IMAGE"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  grep -Eq "execution mode: *kubewarden-wapc" <<<"$output"
+  grep -Eq "mutating: *true" <<<"$output"
+}
+
+@test "protect mode: every default-settings case answered over HTTP as expected" {
+  local i name problems=""
+  for ((i = 0; i < $(case_count); i++)); do
+    [ "$(case_field "$i" settings default)" = default ] || continue
+    name=$(case_field "$i" name)
+    problems+=$(jq -rn --argjson case "$(jq -c ".[$i]" "$ROOT/e2e-tests/cases.json")" \
+      --argjson answer "$(review sampledb "$name")" -f "$ROOT/e2e-tests/expect.jq")
+  done
+  [ -z "$problems" ] || { echo "$problems"; return 1; }
+}
+
+@test "monitor mode: a bad object is accepted, unpatched, with its warnings" {
+  answer=$(review sampledb-monitor create-many-violations)
+  [ "$(jq -r '[.allowed, (.status == null), (.patch == null), (.warnings | length)] | join(" ")' <<<"$answer")" = "true true true 2" ]
+  answer=$(review sampledb-monitor create-minimal)
+  [ "$(jq -r '[.allowed, (.patch == null)] | join(" ")' <<<"$answer")" = "true true" ]
+}
+
+@test "allowedToMutate: false turns a needed default into a rejection" {
+  answer=$(review sampledb-no-mutation create-minimal)
+  [ "$(jq -r .allowed <<<"$answer")" = false ]
+  [[ "$(jq -r .status.message <<<"$answer")" == *"attempted to mutate the request"* ]]
+  answer=$(review sampledb-no-mutation create-valid)
+  [ "$(jq -r '[.allowed, (.patch == null)] | join(" ")' <<<"$answer")" = "true true" ]
+}
+
+@test "invalid settings: policy-server refuses to start and names every bad key" {
+  cat > "$BATS_FILE_TMPDIR/invalid.yml" <<YAML
+sampledb:
+  module: file://$MODULE
+  settings: {maxReplica: 3, minStorage: 2Ti, maxStorage: 1Ti}
+YAML
+  run timeout 120 "$POLICY_SERVER" --addr 127.0.0.1 --port "$(free_port)" \
+    --readiness-probe-port "$(free_port)" --policies "$BATS_FILE_TMPDIR/invalid.yml" \
+    --policies-download-dir "$BATS_FILE_TMPDIR/downloads" $(trust_flags) \
+    --ignore-kubernetes-connection-failure --workers 1
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  [[ "$output" == *"Policy settings are invalid"*"maxReplica: unknown setting"*"minStorage: 2Ti is greater than maxStorage 1Ti"* ]] ||
+    { echo "$output" | tail -5; return 1; }
+}
+
+@test "bounds alone are valid settings: policy-server starts with {minStorage: 10Gi}" {
+  cat > "$BATS_FILE_TMPDIR/bounds.yml" <<YAML
+sampledb:
+  module: file://$MODULE
+  allowedToMutate: true
+  settings: {minStorage: 10Gi}
+YAML
+  start_policy_server "$BATS_FILE_TMPDIR/bounds.yml"
+  answer=$(review sampledb create-minimal)
+  [ "$(jq -r '.patch | @base64d | fromjson | map(select(.path == "/spec/storage")) | .[0].value.size' <<<"$answer")" = 10Gi ]
+}
+
+@test "the bare, unannotated module is refused: what users deploy is annotated-policy.wasm" {
+  cat > "$BATS_FILE_TMPDIR/bare.yml" <<YAML
+sampledb:
+  module: file://$ROOT/policy.wasm
+  settings: {}
+YAML
+  run timeout 120 "$POLICY_SERVER" --addr 127.0.0.1 --port "$(free_port)" \
+    --readiness-probe-port "$(free_port)" --policies "$BATS_FILE_TMPDIR/bare.yml" \
+    --policies-download-dir "$BATS_FILE_TMPDIR/downloads" $(trust_flags) \
+    --ignore-kubernetes-connection-failure --workers 1
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  [[ "$output" == *"missing protocol version"* ]] || { echo "$output" | tail -5; return 1; }
+}
