@@ -112,3 +112,10 @@ setup() {
   [[ "$output" == *"protocolVersion: v1"* ]]
   [[ "$output" == *"Check your manifests"* || "$output" == *"# sampledb-policy"* ]]
 }
+
+@test "artifacthub-pkg.yml is what kwctl scaffold artifacthub makes of metadata.yml and questions-ui.yml" {
+  "$KWCTL" scaffold artifacthub -m "$ROOT/metadata.yml" -q "$ROOT/questions-ui.yml" 2>/dev/null |
+    grep -v '^createdAt:' > "$BATS_TEST_TMPDIR/scaffolded.yml"
+  grep -v '^createdAt:' "$ROOT/artifacthub-pkg.yml" > "$BATS_TEST_TMPDIR/ours.yml"
+  diff -u "$BATS_TEST_TMPDIR/ours.yml" "$BATS_TEST_TMPDIR/scaffolded.yml"
+}

@@ -8,8 +8,8 @@ use crate::custom_rules::CustomRule;
 use crate::findings::type_name;
 use crate::quantity::Quantity;
 use crate::version::Version;
-pub use defaults::Defaults;
 use defaults::read_defaults;
+pub use defaults::{Defaults, KNOWN_DEFAULT_KEYS};
 use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
 use reader::Reader;
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 pub const DELETION_POLICIES: [&str; 3] = ["Snapshot", "Delete", "Retain"];
 
-const KNOWN_KEYS: [&str; 12] = [
+pub const KNOWN_KEYS: [&str; 12] = [
     "allowedVersions",
     "deprecatedVersions",
     "maxReplicas",
