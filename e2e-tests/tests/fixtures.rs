@@ -80,17 +80,21 @@ fn check_case(case: &Case) -> Result<(), String> {
     let patch = decoded_patch(&answer)
         .map_err(|e| format!("{label}: {e}"))?
         .unwrap_or(json!([]));
-    let ops: BTreeSet<String> = patch
+    // Compared as JSON values (key order inside a value is not part of a patch), sorted by path.
+    let mut ops: Vec<Value> = patch
         .as_array()
         .unwrap()
         .iter()
-        .map(|op| json!([op["op"], op["path"], op["value"]]).to_string())
+        .map(|op| json!([op["op"], op["path"], op["value"]]))
         .collect();
-    let expected: BTreeSet<String> = case
+    let mut expected: Vec<Value> = case
         .patch
         .iter()
-        .map(|(op, path, value)| json!([op, path, value]).to_string())
+        .map(|(op, path, value)| json!([op, path, value]))
         .collect();
+    let by_path = |a: &Value, b: &Value| a[1].as_str().cmp(&b[1].as_str());
+    ops.sort_by(by_path);
+    expected.sort_by(by_path);
     if ops != expected {
         problems.push(format!("patch {ops:?} expected {expected:?}"));
     }
