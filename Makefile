@@ -122,8 +122,11 @@ lint:
 fmt:
 	cargo fmt --all
 
-bench: policy.wasm
+# The rules against CEL and Rego (in-process), then the policy in the real policy-server under wrk
+# load beside allow-all and pod-privileged (KUBEWARDEN_REFERENCE=DIR holds those two modules).
+bench: policy.wasm annotated-policy.wasm
 	cargo bench -p sampledb-bench
+	python3 e2e-tests/bench/policy-server/bench.py
 
 clean:
 	cargo clean

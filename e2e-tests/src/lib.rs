@@ -2,6 +2,7 @@
 //! `policy-run` command (a stand-in for `kwctl run`) and the benchmarks.
 
 pub mod annotate;
+pub mod check;
 pub mod engine;
 pub mod host;
 pub mod policy_config;

@@ -157,7 +157,7 @@ fn main() -> Result<()> {
         .collect::<Result<_>>()?;
     compiles.sort();
     println!(
-        "Cold compile of the module (wasmtime/Cranelift): median {:.1} ms of 5",
+        "Compile of the module (wasmi, the runner's engine): median {:.1} ms of 5",
         micros(compiles[2]) / 1000.0
     );
     let example = cases

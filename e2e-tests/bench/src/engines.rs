@@ -49,11 +49,11 @@ impl Engines {
                 }),
             ),
             (
-                "wasm, fresh instance per request",
+                "wasm in policy-run (wasmi), fresh instance per request",
                 Box::new(|c: &BenchCase| ids_of(&self.wasm.call("validate", &c.payload)?)),
             ),
             (
-                "wasm, reused instance",
+                "wasm in policy-run (wasmi), reused instance",
                 Box::new(|c: &BenchCase| {
                     ids_of(&call_instance(&self.reused, "validate", &c.payload)?)
                 }),

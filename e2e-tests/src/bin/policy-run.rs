@@ -4,6 +4,7 @@
 //!   policy-run run --request-path REQUEST.json [--settings-path S.yml | --settings-json JSON |
 //!                  --policy-path POLICY.yml] [MODULE.wasm]
 //!   policy-run annotate -m metadata.yml [-u README.md] -o ANNOTATED.wasm MODULE.wasm
+//!   policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] PATH...  (see check/cli.rs)
 
 use anyhow::{Context, Result, bail};
 use sampledb_e2e::annotate;
@@ -12,7 +13,7 @@ use sampledb_e2e::{PolicyConfig, WasmPolicy, default_module_path};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: policy-run run --request-path FILE [--settings-path FILE | --settings-json JSON | --policy-path FILE] [MODULE.wasm]\n       policy-run annotate -m metadata.yml [-u README.md] -o OUTPUT.wasm MODULE.wasm";
+const USAGE: &str = "usage: policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] PATH... (--help for more)\n       policy-run run --request-path FILE [--settings-path FILE | --settings-json JSON | --policy-path FILE] [MODULE.wasm]\n       policy-run annotate -m metadata.yml [-u README.md] -o OUTPUT.wasm MODULE.wasm";
 
 struct Args {
     request_path: PathBuf,
@@ -60,6 +61,7 @@ fn main() -> ExitCode {
     let result = match args.next().as_deref() {
         Some("run") => run(args),
         Some("annotate") => annotate(args).map(|()| serde_json::Value::Null),
+        Some("check") => return ExitCode::from(sampledb_e2e::check::cli::main(args)),
         _ => Err(anyhow::anyhow!("{USAGE}")),
     };
     match result {

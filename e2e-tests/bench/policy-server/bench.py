@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""This policy in the real policy-server, under load from wrk, beside the floor policy-server itself
+sets (an allow-all module) and a typical Kubewarden policy (pod-privileged); plus kwctl bench's mean
+`validate` time and policy-server's time to readiness for each module.
+
+Tools come from PATH (or KWCTL, POLICY_SERVER); the reference modules from KUBEWARDEN_REFERENCE (a
+directory with allow-all.wasm, pod-privileged.wasm and pod-privileged-review.json). Every process
+listens on 127.0.0.1 and is stopped whatever the outcome.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+REQUESTS = ROOT / "e2e-tests" / "fixtures" / "requests"
+KWCTL = os.environ.get("KWCTL", "kwctl")
+POLICY_SERVER = os.environ.get("POLICY_SERVER", "policy-server")
+TRUST = os.environ.get("SIGSTORE_TRUST_CONFIG")
+DURATION = os.environ.get("BENCH_SECONDS", "10")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
+
+
+def trust_flags():
+    return ["--sigstore-trust-config", TRUST] if TRUST else []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def review(path):
+    document = json.loads(Path(path).read_text())
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": document.get("request", document)}
+
+
+class PolicyServer:
+    """One policy-server serving one module as policy `bench`."""
+
+    def __init__(self, module, workdir):
+        self.port, probe = free_port(), free_port()
+        policies = workdir / f"policies-{self.port}.yml"
+        policies.write_text(json.dumps({"bench": {
+            "module": f"file://{module}", "policyMode": "protect",
+            "allowedToMutate": True, "settings": {}}}))
+        self.log = open(workdir / f"policy-server-{self.port}.log", "w")
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            [POLICY_SERVER, "--addr", "127.0.0.1", "--port", str(self.port),
+             "--readiness-probe-port", str(probe), "--policies", str(policies),
+             "--policies-download-dir", str(workdir / "downloads"),
+             "--ignore-kubernetes-connection-failure", "--workers", WORKERS,
+             "--log-level", "warn", *trust_flags()],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"policy-server exited; see {self.log.name}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{probe}/readiness", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.02)
+        self.readiness = time.monotonic() - started
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/validate/bench"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+        self.log.close()
+
+
+def to_microseconds(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
+
+
+def load(url, body, workdir):
+    """wrk at a fixed concurrency: requests/s, p50 and p99 latency in µs."""
+    body_file = workdir / "body.json"
+    body_file.write_text(json.dumps(body))
+    script = workdir / "post.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'local f = io.open("{body_file}", "r")\nwrk.body = f:read("*a")\nf:close()\n')
+    # One check request first: the load must be measured on answers that are right.
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    answer = json.load(urllib.request.urlopen(request))["response"]
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script), url],
+        check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(f"non-2xx answers under load:\n{output}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = to_microseconds(re.search(r"\s50%\s+(\S+)", output).group(1))
+    p99 = to_microseconds(re.search(r"\s99%\s+(\S+)", output).group(1))
+    return rps, p50, p99, answer
+
+
+def kwctl_bench(module, request):
+    output = subprocess.run(
+        [KWCTL, "bench", *trust_flags(), "--request-path", str(request),
+         "--warm-up-time", "1", "--measurement-time", "3", str(module)],
+        check=True, capture_output=True, text=True).stdout + ""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    section = plain[plain.index("validate ["):]
+    mean = re.search(r"\[\S+ (\S+) \S+\]", section).group(1)
+    return to_microseconds(mean.replace("µs", "us"))
+
+
+def main():
+    reference = os.environ.get("KUBEWARDEN_REFERENCE")
+    missing = [tool for tool in (KWCTL, POLICY_SERVER, "wrk") if not shutil.which(tool)]
+    if missing or not reference:
+        sys.exit(f"policy-server benchmark needs {', '.join(missing) or 'KUBEWARDEN_REFERENCE'}: "
+                 "kwctl and policy-server from Kubewarden's releases, wrk from your distribution, and "
+                 "KUBEWARDEN_REFERENCE=DIR with allow-all.wasm, pod-privileged.wasm, pod-privileged-review.json")
+    reference = Path(reference).resolve()
+    ours = ROOT / "annotated-policy.wasm"
+    rows = [
+        ("sampledb: valid object", ours, REQUESTS / "create-valid.json"),
+        ("sampledb: minimal object, defaults added", ours, REQUESTS / "create-minimal.json"),
+        ("sampledb: invalid object, 7 violations", ours, REQUESTS / "create-many-violations.json"),
+        ("allow-all (policy-server's floor), same valid object", reference / "allow-all.wasm",
+         REQUESTS / "create-valid.json"),
+        ("pod-privileged v1.0.13, its own review", reference / "pod-privileged.wasm",
+         reference / "pod-privileged-review.json"),
+    ]
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="sampledb-bench-") as tmp:
+        workdir = Path(tmp)
+        for label, module, request in rows:
+            server = PolicyServer(module, workdir)
+            try:
+                rps, p50, p99, answer = load(server.url(), review(request), workdir)
+            finally:
+                server.stop()
+            results[label] = (rps, p50, p99, server.readiness, answer["allowed"])
+        bench = {name: kwctl_bench(module, request) for name, module, request in (
+            ("sampledb (valid object)", ours, REQUESTS / "create-valid.json"),
+            ("allow-all", reference / "allow-all.wasm", REQUESTS / "create-valid.json"),
+            ("pod-privileged", reference / "pod-privileged.wasm", reference / "pod-privileged-review.json"))}
+
+    print(f"policy-server, {WORKERS} workers; wrk -t2 -c{CONNECTIONS} -d{DURATION}s on the same 2 cores\n")
+    print("| request | allowed | req/s | p50 µs | p99 µs | readiness s |")
+    print("|---|---|---:|---:|---:|---:|")
+    for label, (rps, p50, p99, ready, allowed) in results.items():
+        print(f"| {label} | {allowed} | {rps:,.0f} | {p50:,.0f} | {p99:,.0f} | {ready:.2f} |")
+    valid = results[rows[0][0]][0]
+    floor = results[rows[3][0]][0]
+    privileged = results[rows[4][0]][0]
+    print(f"\nsampledb / allow-all throughput: {valid / floor:.2f}x (target >= 0.9x)")
+    print(f"sampledb / pod-privileged throughput: {valid / privileged:.2f}x (target >= 1.5x)")
+    print("\n| kwctl bench | mean validate µs |")
+    print("|---|---:|")
+    for name, mean in bench.items():
+        print(f"| {name} | {mean:,.1f} |")
+
+
+if __name__ == "__main__":
+    main()
