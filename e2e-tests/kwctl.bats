@@ -119,3 +119,18 @@ setup() {
   grep -v '^createdAt:' "$ROOT/artifacthub-pkg.yml" > "$BATS_TEST_TMPDIR/ours.yml"
   diff -u "$BATS_TEST_TMPDIR/ours.yml" "$BATS_TEST_TMPDIR/scaffolded.yml"
 }
+
+@test "policy-run check decides every example as kwctl run does on a scaffolded request" {
+  local example manifest request expected actual differences=""
+  manifest=$(local_manifest cluster-admission-policy.yaml)
+  for example in "$ROOT"/policies/examples/*.yaml; do
+    request=$BATS_TEST_TMPDIR/$(basename "$example" .yaml).json
+    "$KWCTL" scaffold admission-request --operation CREATE --object "$example" > "$request" 2>/dev/null
+    expected=$(kwctl_run --request-path "$request" "$manifest" 2>/dev/null |
+      jq -r '[.allowed, ((.patch // "W10=") | @base64d | fromjson | map(.path) | join(","))] | join(" ")')
+    actual=$("$POLICY_RUN" check --policy-path "$manifest" --output json "$example" |
+      jq -r '.results[0] | [.accepted, (.patch | map(.path) | join(","))] | join(" ")')
+    [ "$actual" = "$expected" ] || differences+="$(basename "$example"): check '$actual', kwctl '$expected'"$'\n'
+  done
+  [ -z "$differences" ] || { echo "$differences"; return 1; }
+}

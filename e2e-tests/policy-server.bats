@@ -50,7 +50,7 @@ setup() {
     -o "$BATS_FILE_TMPDIR/pulled.wasm" "registry://$REGISTRY/$IMAGE"
   [ "$status" -eq 0 ] || { echo "$output"; return 1; }
   cmp "$MODULE" "$BATS_FILE_TMPDIR/pulled.wasm"
-  run "$KWCTL" inspect --sources-path "$SOURCES" "registry://$REGISTRY/$IMAGE"
+  run "$KWCTL" inspect "$BATS_FILE_TMPDIR/pulled.wasm"
   [ "$status" -eq 0 ] || { echo "$output"; return 1; }
   grep -Eq "execution mode: *kubewarden-wapc" <<<"$output"
   grep -Eq "mutating: *true" <<<"$output"
