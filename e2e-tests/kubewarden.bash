@@ -106,6 +106,18 @@ start_policy_server() {
   wait_for_url "http://127.0.0.1:$probe/readiness" 60 $pid || { grep -v '^ ' "$policies.log" | tail -5 >&2; return 1; }
 }
 
+# Starts policy-server with a policies file that must make it refuse to start: succeeds, printing
+# what policy-server printed, when it exits with an error within 2 minutes.
+policy_server_start_failure() {
+  local status=0
+  # shellcheck disable=SC2046
+  timeout 120 "$POLICY_SERVER" --addr 127.0.0.1 --port "$(free_port)" \
+    --readiness-probe-port "$(free_port)" --policies "$1" \
+    --policies-download-dir "$BATS_FILE_TMPDIR/downloads" $(trust_flags) \
+    --ignore-kubernetes-connection-failure --workers 1 2>&1 || status=$?
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+}
+
 # Stops every process this file started, by PID, whatever the outcome.
 stop_processes() {
   local pid

@@ -170,21 +170,25 @@ fn old_turns_matching_objects_into_updates() {
             json!({"version": "16", "storage": {"size": "20Gi"}}),
         ),
     );
-    let shrunk = sampledb(
-        Some("shop"),
-        "orders",
-        json!({"version": "16", "storage": {"size": "10Gi"}}),
-    );
-    let run = check(
-        &[
-            "--policy-path",
-            PROTECT,
-            "--old",
-            stored.to_str().unwrap(),
-            "-",
-        ],
-        &shrunk,
-    );
+    let check_against_stored = |name: &str, size: &str| {
+        let object = sampledb(
+            Some("shop"),
+            name,
+            json!({"version": "16", "storage": {"size": size}}),
+        );
+        check(
+            &[
+                "--policy-path",
+                PROTECT,
+                "--old",
+                stored.to_str().unwrap(),
+                "-",
+            ],
+            &object,
+        )
+    };
+
+    let run = check_against_stored("orders", "10Gi");
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout
@@ -192,39 +196,17 @@ fn old_turns_matching_objects_into_updates() {
         "{}",
         run.stdout
     );
-    let grown = sampledb(
-        Some("shop"),
-        "orders",
-        json!({"version": "16", "storage": {"size": "40Gi"}}),
-    );
-    let run = check(
-        &[
-            "--policy-path",
-            PROTECT,
-            "--old",
-            stored.to_str().unwrap(),
-            "-",
-        ],
-        &grown,
-    );
+
+    let run = check_against_stored("orders", "40Gi");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.starts_with("✓ shop/orders (update) accepted"),
         "{}",
         run.stdout
     );
+
     // An --old object that nothing checked matches is a mistake in the pipeline, not a pass.
-    let other = sampledb(Some("shop"), "billing", json!({}));
-    let run = check(
-        &[
-            "--policy-path",
-            PROTECT,
-            "--old",
-            stored.to_str().unwrap(),
-            "-",
-        ],
-        &other,
-    );
+    let run = check_against_stored("billing", "40Gi");
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stderr.contains(
