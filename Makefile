@@ -17,7 +17,7 @@ KWCTL ?= kwctl
 POLICY_SERVER ?= policy-server
 export KWCTL POLICY_SERVER
 
-.PHONY: all test unit-tests e2e-tests kubewarden-tests fuzz-smoke fuzz fuzz-seeds lint fmt bench run push clean wasm-target
+.PHONY: all test unit-tests e2e-tests kubewarden-tests e2e-cluster fuzz-smoke fuzz fuzz-seeds lint fmt bench run push clean wasm-target
 
 all: policy.wasm
 
@@ -61,7 +61,7 @@ push: annotated-policy.wasm
 run: policy.wasm
 	$(RUNNER) run --request-path $(EXAMPLE_REQUEST) --settings-path $(EXAMPLE_SETTINGS) policy.wasm
 
-test: unit-tests e2e-tests fuzz-smoke
+test: unit-tests e2e-tests e2e-cluster fuzz-smoke
 
 unit-tests:
 	cargo test -p sampledb-policy
@@ -72,21 +72,33 @@ e2e-tests: policy.wasm annotated-policy.wasm
 	cargo test -p sampledb-bench
 	@$(MAKE) --no-print-directory kubewarden-tests
 
-# The real kwctl and policy-server as the oracle (e2e-tests/*.bats). Without them the suites are
-# skipped with one line; in CI (CI set) a missing tool is a failure, never a silent skip.
-kubewarden-tests: annotated-policy.wasm
-	@# The test build leaves policy-run in target/debug with the features cargo test already
-	@# compiled; a plain cargo build would unify features differently and rebuild crates.
+# A bats suite that needs real tools: run when they are all found; without them skipped with one
+# line saying how to get them; in CI (CI set) a missing tool is a failure, never a silent skip.
+define real_tool_suite
 	@cargo test --quiet -p sampledb-e2e --no-run 2>/dev/null
 	@missing=""; \
-	for tool in $(KWCTL) $(POLICY_SERVER) bats jq curl; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	for tool in $(1); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -z "$$missing" ]; then \
-	  bats e2e-tests/kwctl.bats e2e-tests/policy-server.bats; \
+	  bats $(2); \
 	elif [ -n "$$CI" ]; then \
-	  echo "CI: the real-tool suites cannot run, missing:$$missing"; exit 1; \
+	  echo "CI: $(2) cannot run, missing:$$missing"; exit 1; \
 	else \
-	  echo "Skipping the kwctl/policy-server suites (missing:$$missing): install kwctl and policy-server from https://github.com/kubewarden/kubewarden-controller/releases"; \
+	  echo "Skipping $(2) (missing:$$missing): $(3)"; \
 	fi
+endef
+# (The test build leaves policy-run in target/debug with the features cargo test compiled; a
+# plain cargo build would unify features differently and rebuild crates.)
+
+GET_KUBEWARDEN := install kwctl and policy-server from https://github.com/kubewarden/kubewarden-controller/releases
+
+# The real kwctl and policy-server as the oracle.
+kubewarden-tests: annotated-policy.wasm
+	$(call real_tool_suite,$(KWCTL) $(POLICY_SERVER) bats jq curl docker-registry,e2e-tests/kwctl.bats e2e-tests/policy-server.bats,$(GET_KUBEWARDEN))
+
+# The policy deployed as a ClusterAdmissionPolicy would be: a real kube-apiserver with policy-server
+# as its webhook, driven with kubectl.
+e2e-cluster: annotated-policy.wasm
+	$(call real_tool_suite,kube-apiserver etcd kubectl $(POLICY_SERVER) bats jq curl openssl,e2e-tests/cluster.bats,$(GET_KUBEWARDEN); kube-apiserver from Kubernetes releases; apt-get install etcd-server kubernetes-client)
 
 # Seeds every fuzz target's corpus with the e2e fixtures (requests, their objects, settings) and
 # the regressions earlier fuzzing found.

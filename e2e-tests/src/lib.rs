@@ -3,6 +3,7 @@
 
 pub mod annotate;
 pub mod check;
+pub mod deployment;
 pub mod engine;
 pub mod host;
 pub mod policy_config;

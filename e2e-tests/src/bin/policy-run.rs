@@ -4,6 +4,9 @@
 //!   policy-run run --request-path REQUEST.json [--settings-path S.yml | --settings-json JSON |
 //!                  --policy-path POLICY.yml] [MODULE.wasm]
 //!   policy-run annotate -m metadata.yml [-u README.md] -o ANNOTATED.wasm MODULE.wasm
+//!   policy-run deployment --policy-path POLICY.yaml --module URI --server-url URL --ca-bundle CA.pem
+//!                  --out-dir DIR   (what the Kubewarden controller derives: DIR/policies.yml,
+//!                  DIR/webhook.json, DIR/policy-id)
 //!   policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] PATH...  (see check/cli.rs)
 
 use anyhow::{Context, Result, bail};
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Some("run") => run(args),
         Some("annotate") => annotate(args).map(|()| serde_json::Value::Null),
         Some("check") => return ExitCode::from(sampledb_e2e::check::cli::main(args)),
+        Some("deployment") => deployment(args).map(|()| serde_json::Value::Null),
         _ => Err(anyhow::anyhow!("{USAGE}")),
     };
     match result {
@@ -127,5 +131,47 @@ fn annotate(mut args: impl Iterator<Item = String>) -> Result<()> {
     let annotated = annotate::annotate(&bytes, &document)?;
     std::fs::write(&output, annotated)
         .with_context(|| format!("cannot write {}", output.display()))?;
+    Ok(())
+}
+
+fn deployment(mut args: impl Iterator<Item = String>) -> Result<()> {
+    let (mut policy, mut module, mut url, mut ca, mut out) = (None, None, None, None, None);
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| {
+            args.next()
+                .with_context(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--policy-path" => policy = Some(PathBuf::from(value(&arg)?)),
+            "--module" => module = Some(value(&arg)?),
+            "--server-url" => url = Some(value(&arg)?),
+            "--ca-bundle" => ca = Some(PathBuf::from(value(&arg)?)),
+            "--out-dir" => out = Some(PathBuf::from(value(&arg)?)),
+            other => bail!("unknown argument {other}\n{USAGE}"),
+        }
+    }
+    let missing = |name: &str| format!("deployment needs {name}");
+    let manifest = sampledb_e2e::policy_config::read_yaml_or_json(
+        &policy.with_context(|| missing("--policy-path"))?,
+    )?;
+    let ca = ca.with_context(|| missing("--ca-bundle"))?;
+    let ca = std::fs::read(&ca).with_context(|| format!("cannot read {}", ca.display()))?;
+    let out = out.with_context(|| missing("--out-dir"))?;
+    let deployment = sampledb_e2e::deployment::from_manifest(
+        &manifest,
+        &module.with_context(|| missing("--module"))?,
+        &url.with_context(|| missing("--server-url"))?,
+        &ca,
+    )?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(
+        out.join("policies.yml"),
+        serde_json::to_string_pretty(&deployment.policies)?,
+    )?;
+    std::fs::write(
+        out.join("webhook.json"),
+        serde_json::to_string_pretty(&deployment.webhook)?,
+    )?;
+    std::fs::write(out.join("policy-id"), &deployment.policy_id)?;
     Ok(())
 }

@@ -1,0 +1,147 @@
+# A real control plane on 127.0.0.1 for the cluster suite: etcd, kube-apiserver, and policy-server
+# over HTTPS registered as its admission webhook the way the Kubewarden controller would do it.
+# Every process is recorded by PID in $CLUSTER/pids and stopped by cluster_down.
+
+KUBE_APISERVER=${KUBE_APISERVER:-kube-apiserver}
+ETCD=${ETCD:-etcd}
+KUBECTL=${KUBECTL:-kubectl}
+
+# kubectl against the test cluster.
+k() { "$KUBECTL" --kubeconfig "$CLUSTER/kubeconfig" "$@"; }
+
+# The API server's REST interface with the admin token, for what kubectl may lack (old kubectl
+# versions have no --subresource): api METHOD PATH [JSON-BODY].
+api() {
+  curl -sS --cacert "$CLUSTER/ca.crt" -H "Authorization: Bearer $(cat "$CLUSTER/token")" \
+    -X "$1" -H 'Content-Type: application/merge-patch+json' ${3:+--data "$3"} "$(cat "$CLUSTER/server")$2"
+}
+
+# A CA, one serving certificate for 127.0.0.1 (API server and policy-server), a service-account key.
+cluster_certs() {
+  local d=$CLUSTER
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=e2e-ca" \
+    -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/serving.key" -out "$d/serving.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$d/serving.ext"
+  openssl x509 -req -in "$d/serving.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 1 -extfile "$d/serving.ext" -out "$d/serving.crt" 2>/dev/null
+  openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
+}
+
+start_etcd() {
+  local client peer
+  client=$(free_port)
+  peer=$(free_port)
+  "$ETCD" --name e2e --data-dir "$CLUSTER/etcd" \
+    --listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "e2e=http://127.0.0.1:$peer" --initial-cluster-state new > "$CLUSTER/etcd.log" 2>&1 &
+  echo $! >> "$CLUSTER/pids"
+  ETCD_URL=http://127.0.0.1:$client
+  wait_for_url "$ETCD_URL/health" 30 $!
+}
+
+start_apiserver() {
+  local port
+  port=$(free_port)
+  head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CLUSTER/token"
+  echo "$(cat "$CLUSTER/token"),admin,admin,\"system:masters\"" > "$CLUSTER/tokens.csv"
+  "$KUBE_APISERVER" --etcd-servers="$ETCD_URL" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
+    --secure-port="$port" --tls-cert-file="$CLUSTER/serving.crt" --tls-private-key-file="$CLUSTER/serving.key" \
+    --client-ca-file="$CLUSTER/ca.crt" --token-auth-file="$CLUSTER/tokens.csv" --authorization-mode=RBAC \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$CLUSTER/sa.pub" --service-account-signing-key-file="$CLUSTER/sa.key" \
+    --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
+    --enable-admission-plugins=NamespaceLifecycle,MutatingAdmissionWebhook,ValidatingAdmissionWebhook \
+    --feature-gates=ServerSideFieldValidation=true > "$CLUSTER/apiserver.log" 2>&1 &
+  local pid=$!
+  echo $pid >> "$CLUSTER/pids"
+  echo "https://127.0.0.1:$port" > "$CLUSTER/server"
+  cat > "$CLUSTER/kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: e2e
+  cluster: {server: "https://127.0.0.1:$port", certificate-authority: "$CLUSTER/ca.crt"}
+users:
+- name: admin
+  user: {token: "$(cat "$CLUSTER/token")"}
+contexts:
+- name: e2e
+  context: {cluster: e2e, user: admin}
+current-context: e2e
+YAML
+  local i
+  for ((i = 0; i < 600; i++)); do
+    [ "$(api GET /readyz 2>/dev/null)" = ok ] && return 0
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "kube-apiserver did not become ready:" >&2
+  tail -20 "$CLUSTER/apiserver.log" >&2
+  return 1
+}
+
+# policy-server over HTTPS serving every manifest given (what the controller derives from each:
+# see e2e-tests/src/deployment.rs), with a kubeconfig for the test API server.
+start_webhook_server() {
+  local port probe manifest
+  port=$(free_port)
+  probe=$(free_port)
+  WEBHOOK_URL=https://127.0.0.1:$port
+  for manifest in "$@"; do
+    "$POLICY_RUN" deployment --policy-path "$ROOT/policies/$manifest" --module "file://$MODULE" \
+      --server-url "$WEBHOOK_URL" --ca-bundle "$CLUSTER/ca.crt" --out-dir "$CLUSTER/$manifest.d"
+  done
+  jq -s add "$CLUSTER"/*.d/policies.yml > "$CLUSTER/policies.yml"
+  # shellcheck disable=SC2046
+  KUBECONFIG=$CLUSTER/kubeconfig "$POLICY_SERVER" --addr 127.0.0.1 --port "$port" \
+    --readiness-probe-port "$probe" --cert-file "$CLUSTER/serving.crt" --key-file "$CLUSTER/serving.key" \
+    --policies "$CLUSTER/policies.yml" --policies-download-dir "$CLUSTER/downloads" $(trust_flags) \
+    --workers 2 --log-fmt json > "$CLUSTER/policy-server.log" 2>&1 &
+  echo $! >> "$CLUSTER/pids"
+  wait_for_url "http://127.0.0.1:$probe/readiness" 60 $!
+}
+
+# Registers the webhook the controller makes for policies/$1, replacing any other one.
+use_policy() {
+  k delete mutatingwebhookconfigurations,validatingwebhookconfigurations -l kubewarden=true \
+    --ignore-not-found >/dev/null
+  k apply -f "$CLUSTER/$1.d/webhook.json" >/dev/null
+}
+
+# Succeeds when the command fails.
+refused() { ! "$@"; }
+
+# Retries a command for up to 10 s: the API server picks up webhook configurations asynchronously.
+eventually() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  "$@"
+}
+
+cluster_up() {
+  CLUSTER=$BATS_FILE_TMPDIR/cluster
+  mkdir -p "$CLUSTER"
+  : > "$CLUSTER/pids"
+  cluster_certs
+  start_etcd
+  start_apiserver
+  start_webhook_server "$@"
+}
+
+cluster_down() {
+  local pid
+  for pid in $(tac "$CLUSTER/pids" 2>/dev/null); do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in $(cat "$CLUSTER/pids" 2>/dev/null); do
+    wait "$pid" 2>/dev/null || while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  done
+  rm -rf "$CLUSTER"
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# The policy deployed for real: the SampleDB CRD in a real kube-apiserver, policy-server over HTTPS
+# registered as its admission webhook exactly as the Kubewarden controller derives it from our
+# manifests, and everything driven with kubectl, as users meet it.
+
+load kubewarden
+load cluster
+
+PROTECT=cluster-admission-policy.yaml
+MONITOR=cluster-admission-policy-monitor.yaml
+VALIDATE_ONLY=cluster-admission-policy-validate-only.yaml
+
+setup_file() {
+  require_tools kube-apiserver etcd kubectl policy-server openssl curl jq || return
+  [ -x "$POLICY_RUN" ] || skip_or_fail "$POLICY_RUN not built: cargo build -p sampledb-e2e --bin policy-run" || return
+  cluster_up "$PROTECT" "$MONITOR" "$VALIDATE_ONLY"
+  k apply -f "$ROOT/policies/sampledb-crd.yaml" > "$CLUSTER/crd-apply.out" 2>&1
+  k wait --for condition=Established --timeout=60s crd/sampledbs.example.com >/dev/null
+  k create namespace shop >/dev/null
+  use_policy "$PROTECT"
+  # The webhook is live once a bad object is refused.
+  eventually refused k apply --dry-run=server -f "$ROOT/policies/examples/bad-latest-version-sampledb.yaml"
+  echo "$CLUSTER" > "$BATS_FILE_TMPDIR/cluster.path"
+}
+
+teardown_file() {
+  CLUSTER=$(cat "$BATS_FILE_TMPDIR/cluster.path" 2>/dev/null || echo "$BATS_FILE_TMPDIR/cluster")
+  cluster_down
+}
+
+setup() {
+  require_tools kube-apiserver etcd kubectl policy-server openssl curl jq
+  CLUSTER=$(cat "$BATS_FILE_TMPDIR/cluster.path")
+}
+
+# A SampleDB in namespace shop, written to a file whose path is printed (for kubectl apply -f).
+sampledb() {
+  local file=$BATS_TEST_TMPDIR/$1.json
+  jq -n --arg name "$1" --argjson spec "${2:-{\}}" --argjson labels "${3:-{\}}" \
+    '{apiVersion: "example.com/v1alpha1", kind: "SampleDB",
+      metadata: {name: $name, namespace: "shop", labels: $labels}, spec: $spec}' > "$file"
+  echo "$file"
+}
+
+@test "the CRD is established with a structural schema and no warning" {
+  ! grep -qi warning "$CLUSTER/crd-apply.out"
+  run k get crd sampledbs.example.com -o json
+  [ "$(jq -r '.status.conditions[] | select(.type == "Established") | .status' <<<"$output")" = True ]
+  [ "$(jq -r '[.status.conditions[] | select(.type == "NonStructuralSchema")] | length' <<<"$output")" = 0 ]
+}
+
+@test "every example is accepted or refused as its name says, refusals listing every violation" {
+  local example
+  for example in "$ROOT"/policies/examples/*.yaml; do
+    run k apply --dry-run=server -f "$example"
+    case $(basename "$example") in
+      good-*) [ "$status" -eq 0 ] || { echo "$example: $output"; return 1; } ;;
+      *) [ "$status" -ne 0 ] || { echo "$example was accepted"; return 1; }
+         [[ "$output" == *"denied the request"*"is invalid: spec.version"* ]] || { echo "$output"; return 1; } ;;
+    esac
+  done
+  run k apply --dry-run=server -f "$ROOT/policies/examples/bad-many-violations-sampledb.yaml"
+  for path in spec.version spec.replicas spec.storage.size spec.resources.requests.memory \
+    spec.backup.schedule spec.backup.retention; do
+    [[ "$output" == *"$path: Invalid value"* ]] || { echo "no $path in: $output"; return 1; }
+  done
+}
+
+@test "a minimal SampleDB is stored with the defaults, its other fields untouched" {
+  k apply -f "$(sampledb minimal '{"version": "16", "resources": {"requests": {"ephemeral-storage": "2Gi"}}}' \
+    '{"team": "payments"}')" >/dev/null
+  run k get sdb minimal -n shop -o json
+  [ "$(jq -c .spec <<<"$output")" = \
+    '{"backup":{"retention":"7d","schedule":"0 3 * * *"},"credentials":{"secretName":"minimal-credentials"},"deletionPolicy":"Snapshot","replicas":1,"resources":{"requests":{"ephemeral-storage":"2Gi"}},"storage":{"size":"10Gi"},"version":"16"}' ] ||
+    { jq -c .spec <<<"$output"; return 1; }
+  [ "$(jq -r .metadata.labels.team <<<"$output")" = payments ]
+  run k get sdb minimal -n shop -o yaml
+  [[ "$output" == *"secretName: minimal-credentials"* ]]
+}
+
+@test "a server-side dry run of a bad object is refused and stores nothing" {
+  run k apply --dry-run=server -f "$(sampledb dry '{"version": "latest"}')"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'"latest" is not allowed'* ]]
+  run k get sdb dry -n shop
+  [ "$status" -ne 0 ]
+  [[ "$output" == *NotFound* || "$output" == *"not found"* ]]
+}
+
+@test "warnings reach kubectl's output" {
+  run k apply -f "$(sampledb even '{"version": "16", "replicas": 4}')"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Warning: spec.replicas: 4 replicas tolerate no more failures than 3"* ]] || { echo "$output"; return 1; }
+}
+
+@test "storage may grow but not shrink" {
+  k apply -f "$(sampledb sized '{"version": "16", "storage": {"size": "20Gi"}}')" >/dev/null
+  run k patch sdb sized -n shop --type merge -p '{"spec":{"storage":{"size":"10Gi"}}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"spec.storage.size"* ]]
+  run k patch sdb sized -n shop --type merge -p '{"spec":{"storage":{"size":"40Gi"}}}'
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  [ "$(k get sdb sized -n shop -o jsonpath='{.spec.storage.size}')" = 40Gi ]
+}
+
+@test "storage class and credentials cannot change" {
+  k apply -f "$(sampledb pinned '{"version": "16", "storage": {"size": "20Gi", "storageClassName": "fast-ssd"}}')" >/dev/null
+  run k patch sdb pinned -n shop --type merge -p '{"spec":{"storage":{"storageClassName":"slow-hdd"}}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"spec.storage.storageClassName"* ]]
+  run k patch sdb pinned -n shop --type merge -p '{"spec":{"credentials":{"secretName":"other"}}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"spec.credentials.secretName"* ]]
+}
+
+@test "a version that skips a major is refused, judged against status.currentVersion" {
+  k apply -f "$(sampledb upgrading '{"version": "16"}')" >/dev/null
+  # The operator still runs 15: written through the status subresource, as the operator does.
+  api PATCH /apis/example.com/v1alpha1/namespaces/shop/sampledbs/upgrading/status '{"status":{"currentVersion":"15.6"}}' >/dev/null
+  [ "$(k get sdb upgrading -n shop -o jsonpath='{.status.currentVersion}')" = 15.6 ]
+  run k patch sdb upgrading -n shop --type merge -p '{"spec":{"version":"17"}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"spec.version"*"15.6"* ]] || { echo "$output"; return 1; }
+  api PATCH /apis/example.com/v1alpha1/namespaces/shop/sampledbs/upgrading/status '{"status":{"currentVersion":"16.2"}}' >/dev/null
+  run k patch sdb upgrading -n shop --type merge -p '{"spec":{"version":"17"}}'
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
+@test "a protected SampleDB cannot be deleted until protection is switched off" {
+  k apply -f "$(sampledb guarded '{"version": "16", "deletionProtection": true}')" >/dev/null
+  run k delete sdb guarded -n shop
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is protected from deletion"*"kubectl patch sampledb guarded -n shop"* ]] || { echo "$output"; return 1; }
+  k patch sdb guarded -n shop --type merge -p '{"spec":{"deletionProtection":false}}' >/dev/null
+  run k delete sdb guarded -n shop
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
+@test "other kinds pass untouched" {
+  k create configmap settings -n shop --from-literal=replicas=0 >/dev/null
+  [ "$(k get configmap settings -n shop -o jsonpath='{.data.replicas}')" = 0 ]
+}
+
+@test "monitor manifest: nothing refused, nothing mutated" {
+  use_policy "$MONITOR"
+  eventually k apply --dry-run=server -f "$ROOT/policies/examples/bad-latest-version-sampledb.yaml"
+  run k apply -f "$ROOT/policies/examples/bad-many-violations-sampledb.yaml"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  k apply -f "$(sampledb monitored '{"version": "16"}')" >/dev/null
+  [ "$(k get sdb monitored -n shop -o jsonpath='{.spec}')" = '{"version":"16"}' ]
+}
+
+@test "validate-only manifest: a missing field is refused, a complete object stored as written" {
+  use_policy "$VALIDATE_ONLY"
+  [ "$(k get validatingwebhookconfigurations -l kubewarden=true -o name)" != "" ]
+  eventually refused k apply --dry-run=server -f "$(sampledb probe '{"version": "16"}')"
+  run k apply -f "$(sampledb incomplete '{"version": "16"}')"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"spec.storage.size: Required value"* ]] || { echo "$output"; return 1; }
+  local complete='{"version":"16.4","replicas":3,"storage":{"size":"20Gi"},"credentials":{"secretName":"db-credentials"},"backup":{"schedule":"0 3 * * *","retention":"7d"},"deletionPolicy":"Retain"}'
+  k apply -f "$(sampledb complete "$complete")" >/dev/null
+  [ "$(k get sdb complete -n shop -o json | jq -cS .spec)" = "$(jq -cS . <<<"$complete")" ]
+}
