@@ -84,8 +84,8 @@ class PolicyServer:
 
 
 def to_microseconds(text):
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
+    number, unit = re.fullmatch(r"([\d.]+)(ns|us|µs|ms|s)", text).groups()
+    return float(number) * {"ns": 1e-3, "us": 1, "µs": 1, "ms": 1e3, "s": 1e6}[unit]
 
 
 def load(url, body, workdir):
@@ -119,8 +119,9 @@ def kwctl_bench(module, request):
         check=True, capture_output=True, text=True).stdout + ""
     plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
     section = plain[plain.index("validate ["):]
-    mean = re.search(r"\[\S+ (\S+) \S+\]", section).group(1)
-    return to_microseconds(mean.replace("µs", "us"))
+    # "elapsed [min mean max]: [44.51µs 59.94µs 112.09µs]"
+    mean = re.search(r"\]:\s*\[\S+ (\S+) \S+\]", section).group(1)
+    return to_microseconds(mean)
 
 
 def main():
