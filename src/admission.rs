@@ -1,6 +1,8 @@
 //! One admission decision: reads the `validate` payload, routes by kind and operation, defaults,
 //! runs the rules, and builds the answer. Every malformed payload gets an answer, never a panic.
 
+use crate::cluster::ClusterView;
+use crate::context_checks;
 use crate::defaults;
 use crate::findings::Findings;
 use crate::object::{display_name, lookup, lookup_str};
@@ -59,8 +61,9 @@ impl Decision {
     }
 }
 
-/// Evaluates a raw `validate` payload: `{"request": AdmissionRequest, "settings": {...}}`.
-pub fn evaluate_payload(payload: &[u8]) -> Decision {
+/// Evaluates a raw `validate` payload: `{"request": AdmissionRequest, "settings": {...}}`;
+/// context-aware checks read the cluster through `cluster`.
+pub fn evaluate_payload(payload: &[u8], cluster: &dyn ClusterView) -> Decision {
     let mut document: Value = match serde_json::from_slice(payload) {
         Ok(document) => document,
         Err(error) => return Decision::reject(400, format!("{PAYLOAD_NOT_JSON}: {error}")),
@@ -72,13 +75,13 @@ pub fn evaluate_payload(payload: &[u8]) -> Decision {
         }
     };
     match document.get_mut("request") {
-        Some(request) if request.is_object() => evaluate(request, &settings),
+        Some(request) if request.is_object() => evaluate(request, &settings, cluster),
         _ => Decision::reject(400, NO_REQUEST),
     }
 }
 
 /// Evaluates one AdmissionRequest. Takes the objects out of `request` rather than copying them.
-pub fn evaluate(request: &mut Value, settings: &Settings) -> Decision {
+pub fn evaluate(request: &mut Value, settings: &Settings, cluster: &dyn ClusterView) -> Decision {
     let (Some(group), Some(kind)) = (
         lookup_str(request, &["kind", "group"]),
         lookup_str(request, &["kind", "kind"]),
@@ -93,8 +96,8 @@ pub fn evaluate(request: &mut Value, settings: &Settings) -> Decision {
         return Decision::accept();
     }
     match lookup_str(request, &["operation"]).unwrap_or("") {
-        "CREATE" => admit_write(request, settings, false),
-        "UPDATE" => admit_write(request, settings, true),
+        "CREATE" => admit_write(request, settings, cluster, false),
+        "UPDATE" => admit_write(request, settings, cluster, true),
         "DELETE" => admit_delete(request),
         _ => Decision::accept(),
     }
@@ -105,7 +108,12 @@ fn take_object(request: &mut Value, key: &str) -> Option<Value> {
     slot.is_object().then(|| slot.take())
 }
 
-fn admit_write(request: &mut Value, settings: &Settings, is_update: bool) -> Decision {
+fn admit_write(
+    request: &mut Value,
+    settings: &Settings,
+    cluster: &dyn ClusterView,
+    is_update: bool,
+) -> Decision {
     let Some(mut object) = take_object(request, "object") else {
         return Decision::reject(400, OBJECT_MISSING);
     };
@@ -131,11 +139,21 @@ fn admit_write(request: &mut Value, settings: &Settings, is_update: bool) -> Dec
     for rule in &settings.custom_rules {
         rule.check(&object, &mut findings);
     }
-    if let Some(mut old) = old {
+    let old = old.map(|mut old| {
         if settings.apply_defaults {
             defaults::apply(&mut old, &settings.defaults);
         }
         update_rules::check_update(&old, &object, &mut findings);
+        old
+    });
+    // Cluster lookups only for an object the rules accept: a refused one gains nothing from them.
+    if findings.errors.is_empty()
+        && let Err(failed) =
+            context_checks::check(&object, old.as_ref(), settings, cluster, &mut findings)
+    {
+        let mut decision = Decision::reject(500, failed.0);
+        decision.warnings = findings.warnings;
+        return decision;
     }
 
     if !findings.errors.is_empty() {

@@ -13,6 +13,7 @@ pub enum ErrorKind {
     Required,
     Invalid(String),
     Forbidden,
+    NotFound,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,7 @@ impl fmt::Display for FieldError {
                 )
             }
             ErrorKind::Forbidden => write!(f, "{}: Forbidden: {}", self.path, self.detail),
+            ErrorKind::NotFound => write!(f, "{}: Not found: {}", self.path, self.detail),
         }
     }
 }
@@ -55,6 +57,19 @@ impl Findings {
 
     pub fn forbidden(&mut self, path: &str, detail: impl Into<String>) {
         self.push(path, ErrorKind::Forbidden, detail);
+    }
+
+    /// A cluster object the field refers to is missing (`value` None) or unusable (`value` given).
+    pub fn not_found_or_invalid(
+        &mut self,
+        path: &str,
+        value: Option<&str>,
+        detail: impl Into<String>,
+    ) {
+        match value {
+            Some(value) => self.invalid(path, &Value::String(value.to_string()), detail),
+            None => self.push(path, ErrorKind::NotFound, detail),
+        }
     }
 
     pub fn warn(&mut self, path: &str, detail: impl fmt::Display) {

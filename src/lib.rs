@@ -1,6 +1,8 @@
 //! The SampleDB Kubewarden policy: registers the waPC functions and hands each call on.
 
 pub mod admission;
+pub mod cluster;
+pub mod context_checks;
 pub mod cron;
 pub mod custom_rules;
 pub mod defaults;
@@ -24,9 +26,19 @@ pub extern "C" fn wapc_init() {
     register_function("protocol_version", protocol_version_guest);
 }
 
-/// `validate`: one admission request in, one ValidationResponse out.
+/// `validate`: one admission request in, one ValidationResponse out. In the module, cluster
+/// lookups go to the host; linked natively there is no host.
 pub fn validate(payload: &[u8]) -> CallResult {
-    let response = admission::evaluate_payload(payload).into_response();
+    #[cfg(target_arch = "wasm32")]
+    let cluster = cluster::host::HostCluster;
+    #[cfg(not(target_arch = "wasm32"))]
+    let cluster = cluster::NoCluster;
+    validate_with(payload, &cluster)
+}
+
+/// `validate` against a given cluster view (tests, fuzzing, the native benchmark).
+pub fn validate_with(payload: &[u8], cluster: &dyn cluster::ClusterView) -> CallResult {
+    let response = admission::evaluate_payload(payload, cluster).into_response();
     Ok(serde_json::to_vec(&response)?)
 }
 

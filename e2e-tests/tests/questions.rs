@@ -114,12 +114,15 @@ fn the_forms_defaults_are_the_policys_defaults() {
     let summary = |s: &Settings| {
         let d = &s.defaults;
         format!(
-            "{} {} {} {} {} | {} {} {} {:?} {:?} {} {}",
+            "{} {} {} {} {} {:?} {:?} {:?} | {} {} {} {:?} {:?} {} {}",
             s.max_replicas,
             s.max_name_length,
             s.require_backup,
             s.require_resource_limits,
             s.apply_defaults,
+            s.credentials_secret_check,
+            s.credentials_secret_keys,
+            s.storage_class_check,
             d.version,
             d.replicas,
             d.storage_size,

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 pub const DELETION_POLICIES: [&str; 3] = ["Snapshot", "Delete", "Retain"];
 
-pub const KNOWN_KEYS: [&str; 12] = [
+pub const KNOWN_KEYS: [&str; 15] = [
     "allowedVersions",
     "deprecatedVersions",
     "maxReplicas",
@@ -30,7 +30,32 @@ pub const KNOWN_KEYS: [&str; 12] = [
     "applyDefaults",
     "defaults",
     "customRules",
+    "credentialsSecretCheck",
+    "credentialsSecretKeys",
+    "storageClassCheck",
 ];
+
+/// How a context-aware check reports what it finds: not at all, as a warning, or as a violation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckMode {
+    #[default]
+    Off,
+    Warn,
+    Deny,
+}
+
+impl CheckMode {
+    pub const NAMES: [&str; 3] = ["Off", "Warn", "Deny"];
+
+    fn parse(text: &str) -> Option<CheckMode> {
+        match text {
+            "Off" => Some(CheckMode::Off),
+            "Warn" => Some(CheckMode::Warn),
+            "Deny" => Some(CheckMode::Deny),
+            _ => None,
+        }
+    }
+}
 
 /// A quantity from the settings, with the text the admin wrote (for messages).
 #[derive(Debug, Clone)]
@@ -53,6 +78,17 @@ pub struct Settings {
     pub apply_defaults: bool,
     pub defaults: Defaults,
     pub custom_rules: Vec<CustomRule>,
+    pub credentials_secret_check: CheckMode,
+    pub credentials_secret_keys: Vec<String>,
+    pub storage_class_check: CheckMode,
+}
+
+impl Settings {
+    /// Whether any check reads the cluster (metadata.yml's contextAware is about these).
+    pub fn reads_cluster(&self) -> bool {
+        self.credentials_secret_check != CheckMode::Off
+            || self.storage_class_check != CheckMode::Off
+    }
 }
 
 impl Default for Settings {
@@ -70,6 +106,9 @@ impl Default for Settings {
             apply_defaults: true,
             defaults: Defaults::default(),
             custom_rules: Vec::new(),
+            credentials_secret_check: CheckMode::Off,
+            credentials_secret_keys: vec!["username".to_string(), "password".to_string()],
+            storage_class_check: CheckMode::Off,
         }
     }
 }
@@ -157,6 +196,18 @@ fn read_settings(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Setti
     }
     if let Some(flag) = read.boolean("applyDefaults") {
         settings.apply_defaults = flag;
+    }
+    if let Some(mode) = read.check_mode("credentialsSecretCheck") {
+        settings.credentials_secret_check = mode;
+    }
+    if let Some(keys) = read.strings("credentialsSecretKeys") {
+        if keys.iter().any(String::is_empty) {
+            read.fail("credentialsSecretKeys", "a key may not be empty");
+        }
+        settings.credentials_secret_keys = keys;
+    }
+    if let Some(mode) = read.check_mode("storageClassCheck") {
+        settings.storage_class_check = mode;
     }
     match map.get("defaults") {
         None | Some(Value::Null) => {}

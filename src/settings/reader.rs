@@ -1,7 +1,7 @@
 //! Typed reading of one settings object: each bad value becomes an error naming its key, and
 //! reading goes on so that one answer names every bad key.
 
-use super::{Bound, SettingsErrors};
+use super::{Bound, CheckMode, SettingsErrors};
 use crate::findings::render_value;
 use crate::quantity::Quantity;
 use crate::version;
@@ -119,5 +119,23 @@ impl Reader<'_> {
             }
         }
         Some(majors)
+    }
+
+    /// `Off`, `Warn` or `Deny`. An unquoted `Off` in a manifest reaches the policy as `false`
+    /// (YAML 1.1, as Kubernetes reads it), so `false` means `Off` too.
+    pub fn check_mode(&mut self, key: &str) -> Option<CheckMode> {
+        if self.present(key) == Some(&serde_json::Value::Bool(false)) {
+            return Some(CheckMode::Off);
+        }
+        let text = self.string(key)?;
+        let mode = CheckMode::parse(&text);
+        if mode.is_none() {
+            let detail = format!(
+                "must be one of {}, got \"{text}\"",
+                CheckMode::NAMES.join(", ")
+            );
+            self.fail(key, detail);
+        }
+        mode
     }
 }

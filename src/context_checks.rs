@@ -1,0 +1,201 @@
+//! The context-aware checks (opt-in): the credentials Secret and the StorageClass the operator will
+//! depend on, read through a [`ClusterView`]. Each is `Off`, `Warn` (accepted with a warning) or
+//! `Deny` (a violation). A lookup that fails is a warning under `Warn` and, under `Deny`, a
+//! [`LookupFailed`] that the caller turns into a 500: the policy cannot tell whether the object is
+//! fine, and must not guess.
+
+use crate::cluster::{ClusterView, Query};
+use crate::findings::Findings;
+use crate::object::{lookup, lookup_str, parse_quantity};
+use crate::settings::{CheckMode, Settings};
+use serde_json::Value;
+
+pub const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
+pub const SECRET_PATH: &str = "spec.credentials.secretName";
+pub const CLASS_PATH: &str = "spec.storage.storageClassName";
+pub const SIZE_PATH: &str = "spec.storage.size";
+
+/// A lookup that failed under `Deny`: the request is answered with code 500 and this message.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LookupFailed(pub String);
+
+fn failure_message(query: &Query, error: &str) -> String {
+    format!(
+        "cannot check the cluster: looking up {} (kubernetes/{}) failed: {error}",
+        query.describe(),
+        query.operation()
+    )
+}
+
+/// One check's outcome reported as its mode says.
+struct Reporter<'a> {
+    mode: CheckMode,
+    findings: &'a mut Findings,
+}
+
+impl Reporter<'_> {
+    fn problem(&mut self, path: &str, value: Option<&str>, detail: String) {
+        match self.mode {
+            CheckMode::Off => {}
+            CheckMode::Warn => self.findings.warn(path, &detail),
+            CheckMode::Deny => self.findings.not_found_or_invalid(path, value, detail),
+        }
+    }
+
+    fn lookup(
+        &mut self,
+        view: &dyn ClusterView,
+        query: Query,
+    ) -> Result<Option<Vec<Value>>, LookupFailed> {
+        match view.list(&query) {
+            Ok(items) => Ok(Some(items)),
+            Err(error) if self.mode == CheckMode::Warn => {
+                let message = failure_message(&query, &error);
+                self.findings
+                    .warnings
+                    .push(format!("{message}; the check was skipped"));
+                Ok(None)
+            }
+            Err(error) => Err(LookupFailed(failure_message(&query, &error))),
+        }
+    }
+}
+
+/// Runs the checks the settings turn on. `old` is the stored object on UPDATE (both defaulted).
+pub fn check(
+    object: &Value,
+    old: Option<&Value>,
+    settings: &Settings,
+    view: &dyn ClusterView,
+    findings: &mut Findings,
+) -> Result<(), LookupFailed> {
+    if settings.credentials_secret_check != CheckMode::Off && old.is_none() {
+        check_secret(object, settings, view, findings)?;
+    }
+    if settings.storage_class_check != CheckMode::Off {
+        check_storage_class(object, old, settings, view, findings)?;
+    }
+    Ok(())
+}
+
+fn check_secret(
+    object: &Value,
+    settings: &Settings,
+    view: &dyn ClusterView,
+    findings: &mut Findings,
+) -> Result<(), LookupFailed> {
+    let Some(name) = lookup_str(object, &["spec", "credentials", "secretName"]) else {
+        return Ok(());
+    };
+    let namespace = lookup_str(object, &["metadata", "namespace"]).unwrap_or("default");
+    let mut report = Reporter {
+        mode: settings.credentials_secret_check,
+        findings,
+    };
+    let query = Query::Secret {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    };
+    let Some(items) = report.lookup(view, query)? else {
+        return Ok(());
+    };
+    let Some(secret) = items.first() else {
+        let detail = format!(
+            "no Secret {name} in namespace {namespace}: the database and backup Pods could not start"
+        );
+        report.problem(SECRET_PATH, None, detail);
+        return Ok(());
+    };
+    let has = |key: &str| {
+        ["data", "stringData"]
+            .iter()
+            .any(|section| secret[section].get(key).is_some())
+    };
+    let missing: Vec<&str> = settings
+        .credentials_secret_keys
+        .iter()
+        .map(String::as_str)
+        .filter(|key| !has(key))
+        .collect();
+    if !missing.is_empty() {
+        let detail = format!("the Secret lacks the keys {}", missing.join(", "));
+        report.problem(SECRET_PATH, Some(name), detail);
+    }
+    Ok(())
+}
+
+fn is_default_class(class: &Value) -> bool {
+    class["metadata"]["annotations"][DEFAULT_CLASS_ANNOTATION] == Value::String("true".into())
+}
+
+/// The storage size grew from `old` to `object` (both valid quantities).
+fn storage_grew(object: &Value, old: &Value) -> bool {
+    let size = |o: &Value| {
+        lookup(o, &["spec", "storage", "size"])
+            .and_then(parse_quantity)
+            .and_then(Result::ok)
+    };
+    matches!((size(object), size(old)), (Some(new), Some(old)) if new > old)
+}
+
+fn check_storage_class(
+    object: &Value,
+    old: Option<&Value>,
+    settings: &Settings,
+    view: &dyn ClusterView,
+    findings: &mut Findings,
+) -> Result<(), LookupFailed> {
+    let grows = old.is_some_and(|old| storage_grew(object, old));
+    // An UPDATE that does not grow the volume needs nothing from the class.
+    if old.is_some() && !grows {
+        return Ok(());
+    }
+    let named = lookup_str(object, &["spec", "storage", "storageClassName"]);
+    let mut report = Reporter {
+        mode: settings.storage_class_check,
+        findings,
+    };
+    let class = match named {
+        Some(name) => {
+            let query = Query::StorageClass {
+                name: name.to_string(),
+            };
+            let Some(items) = report.lookup(view, query)? else {
+                return Ok(());
+            };
+            match items.into_iter().next() {
+                Some(class) => class,
+                None => {
+                    let detail = format!(
+                        "no StorageClass {name} in the cluster: the operator could not provision the volume"
+                    );
+                    report.problem(CLASS_PATH, Some(name), detail);
+                    return Ok(());
+                }
+            }
+        }
+        None => {
+            let Some(items) = report.lookup(view, Query::StorageClasses)? else {
+                return Ok(());
+            };
+            match items.into_iter().find(is_default_class) {
+                Some(class) => class,
+                None => {
+                    let detail = format!(
+                        "no class is named and the cluster has no default StorageClass (annotation {DEFAULT_CLASS_ANNOTATION}: \"true\"): name a class"
+                    );
+                    report.problem(CLASS_PATH, None, detail);
+                    return Ok(());
+                }
+            }
+        }
+    };
+    if grows && class["allowVolumeExpansion"] != Value::Bool(true) {
+        let class_name = class["metadata"]["name"].as_str().unwrap_or("");
+        let detail = format!(
+            "the operator cannot resize the volume on StorageClass {class_name}: it does not set allowVolumeExpansion: true"
+        );
+        report.problem(SIZE_PATH, None, detail);
+    }
+    Ok(())
+}
