@@ -40,8 +40,9 @@ require_tools() {
 
 # kwctl run with the offline trust root; the answer (stdout) only, logs go to stderr.
 kwctl_run() {
+  # No backtraces in the messages it relays (they depend on the caller's environment).
   # shellcheck disable=SC2046
-  "$KWCTL" run $(trust_flags) "$@"
+  RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 "$KWCTL" run $(trust_flags) "$@"
 }
 
 case_count() { jq length "$ROOT/e2e-tests/cases.json"; }

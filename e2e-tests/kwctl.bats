@@ -9,15 +9,20 @@ setup_file() {
   require_tools kwctl jq
   [ -x "$POLICY_RUN" ] || skip "$POLICY_RUN not built: cargo build -p sampledb-e2e --bin policy-run"
   mkdir -p "$BATS_FILE_TMPDIR/kwctl" "$BATS_FILE_TMPDIR/policy-run"
-  local i name settings
+  local i name settings session
   for ((i = 0; i < $(case_count); i++)); do
     name=$(case_field "$i" name)
     settings=$(case_field "$i" settings default)
+    session=$(case_field "$i" session "")
     local request=$ROOT/e2e-tests/fixtures/requests/$name.json
     local settings_path=$ROOT/e2e-tests/fixtures/settings/$settings.json
-    kwctl_run --request-path "$request" --settings-path "$settings_path" "$MODULE" \
+    # Context-aware cases: the same kwctl session answers the cluster lookups of both tools.
+    local cluster=()
+    [ -z "$session" ] || cluster=(--allow-context-aware --replay-host-capabilities-interactions
+      "$ROOT/e2e-tests/fixtures/sessions/$session.yml")
+    kwctl_run "${cluster[@]}" --request-path "$request" --settings-path "$settings_path" "$MODULE" \
       > "$BATS_FILE_TMPDIR/kwctl/$i.json" 2> "$BATS_FILE_TMPDIR/kwctl/$i.log"
-    "$POLICY_RUN" run --request-path "$request" --settings-path "$settings_path" "$MODULE" \
+    "$POLICY_RUN" run "${cluster[@]}" --request-path "$request" --settings-path "$settings_path" "$MODULE" \
       > "$BATS_FILE_TMPDIR/policy-run/$i.json" 2> "$BATS_FILE_TMPDIR/policy-run/$i.log"
   done
 }
@@ -38,7 +43,7 @@ setup() {
 @test "policy-run answers every case exactly as kwctl run does" {
   local i name differences=""
   for ((i = 0; i < $(case_count); i++)); do
-    name="$(case_field "$i" name) [$(case_field "$i" settings default)]"
+    name="$(case_field "$i" name) [$(case_field "$i" settings default) $(case_field "$i" session "")]"
     local ours theirs
     ours=$(jq -S -f "$ROOT/e2e-tests/normalize.jq" "$BATS_FILE_TMPDIR/policy-run/$i.json")
     theirs=$(jq -S -f "$ROOT/e2e-tests/normalize.jq" "$BATS_FILE_TMPDIR/kwctl/$i.json")

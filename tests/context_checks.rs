@@ -242,7 +242,10 @@ fn invalid_check_settings_are_refused(#[case] settings: Value, #[case] expected:
 fn an_unquoted_off_read_as_false_by_yaml_1_1_means_off() {
     let settings = json!({"credentialsSecretCheck": false, "storageClassCheck": false});
     let bytes = sampledb_policy::validate_settings(settings.to_string().as_bytes()).unwrap();
-    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap()["valid"], json!(true));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&bytes).unwrap()["valid"],
+        json!(true)
+    );
 }
 
 #[test]

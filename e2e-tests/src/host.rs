@@ -2,9 +2,11 @@
 //! every evaluation gets a fresh instance (new store, new memory, `wapc_init` run again), so no
 //! state can leak from one request to the next.
 
+use crate::capabilities::Cluster;
 use crate::engine::CompiledModule;
 use anyhow::{Context, Result, anyhow};
 use std::error::Error;
+use std::sync::Arc;
 use std::time::Duration;
 use wapc::WapcHost;
 
@@ -17,9 +19,10 @@ pub trait Evaluator {
     fn call(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>>;
 }
 
-/// `policy.wasm`, compiled once.
+/// `policy.wasm`, compiled once, and the cluster its lookups are answered from.
 pub struct WasmPolicy {
     module: CompiledModule,
+    cluster: Arc<Cluster>,
 }
 
 impl WasmPolicy {
@@ -32,14 +35,46 @@ impl WasmPolicy {
     pub fn from_bytes(bytes: &[u8]) -> Result<WasmPolicy> {
         let module = CompiledModule::new(bytes)
             .map_err(|error| anyhow!("cannot compile the policy module: {error}"))?;
-        Ok(WasmPolicy { module })
+        Ok(WasmPolicy {
+            module,
+            cluster: Arc::new(Cluster::NotGranted),
+        })
+    }
+
+    /// Answers the policy's Kubernetes lookups from `cluster` (kwctl's `--allow-context-aware`).
+    pub fn with_cluster(mut self, cluster: Cluster) -> WasmPolicy {
+        self.cluster = Arc::new(cluster);
+        self
     }
 
     /// A new instance, as policy-server makes for each evaluation.
     pub fn instantiate(&self) -> Result<WapcHost> {
+        self.instantiate_for(self.cluster.clone())
+    }
+
+    /// A new instance whose Kubernetes lookups `cluster` answers.
+    pub fn instantiate_for(&self, cluster: Arc<Cluster>) -> Result<WapcHost> {
         let provider = self.module.provider(EVALUATION_DEADLINE);
-        WapcHost::new(Box::new(provider), Some(Box::new(host_callback)))
+        let callback =
+            move |_id: u64, binding: &str, namespace: &str, operation: &str, payload: &[u8]| {
+                host_callback(&cluster, binding, namespace, operation, payload)
+            };
+        WapcHost::new(Box::new(provider), Some(Box::new(callback)))
             .map_err(|error| anyhow!("cannot start the policy module: {error}"))
+    }
+
+    /// This module, its lookups answered from another cluster.
+    pub fn against(&self, cluster: Cluster) -> ClusterBound<'_> {
+        ClusterBound(self, Arc::new(cluster))
+    }
+}
+
+/// A compiled module and the cluster its lookups are answered from, for one run.
+pub struct ClusterBound<'a>(&'a WasmPolicy, Arc<Cluster>);
+
+impl Evaluator for ClusterBound<'_> {
+    fn call(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        call_instance(&self.0.instantiate_for(self.1.clone())?, function, payload)
     }
 }
 
@@ -54,13 +89,23 @@ pub fn call_instance(host: &WapcHost, function: &str, payload: &[u8]) -> Result<
         .map_err(|error| anyhow!("the policy's {function} call failed: {error}"))
 }
 
-/// The policy's Rust code called directly: the reference the wasm answers are compared with.
-pub struct NativePolicy;
+/// The policy's Rust code called directly: the reference the wasm answers are compared with. Its
+/// cluster lookups are answered from the same cluster as the module's.
+pub struct NativePolicy<'a>(pub &'a Cluster);
 
-impl Evaluator for NativePolicy {
+static NOT_GRANTED: Cluster = Cluster::NotGranted;
+
+impl NativePolicy<'static> {
+    /// The native policy with no cluster access granted, as kwctl runs a policy by default.
+    pub fn without_cluster() -> NativePolicy<'static> {
+        NativePolicy(&NOT_GRANTED)
+    }
+}
+
+impl Evaluator for NativePolicy<'_> {
     fn call(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>> {
         let result = match function {
-            "validate" => sampledb_policy::validate(payload),
+            "validate" => sampledb_policy::validate_with(payload, self.0),
             "validate_settings" => sampledb_policy::validate_settings(payload),
             "protocol_version" => kubewarden_policy_sdk::protocol_version_guest(payload),
             other => return Err(anyhow!("no function {other}")),
@@ -70,10 +115,11 @@ impl Evaluator for NativePolicy {
 }
 
 /// Host capabilities offered to the guest. The SDK's logging goes to `kubewarden/tracing/log`
-/// and is accepted; this policy needs no cluster, network, OCI or crypto access, so any other
-/// call is refused by name — a policy that tried would fail loudly here, not silently in a cluster.
+/// and is accepted; Kubernetes lookups are answered from `cluster` (refused unless granted, as
+/// kwctl does); any other call is refused by name — a policy that tried would fail loudly here,
+/// not silently in a cluster.
 pub fn host_callback(
-    _id: u64,
+    cluster: &Cluster,
     binding: &str,
     namespace: &str,
     operation: &str,
@@ -86,6 +132,7 @@ pub fn host_callback(
             }
             Ok(Vec::new())
         }
+        ("kubewarden", "kubernetes", operation) => Ok(cluster.answer(operation, payload)?),
         _ => Err(format!(
             "host capability {binding}/{namespace}/{operation} is not offered to this policy"
         )

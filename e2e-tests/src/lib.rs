@@ -2,6 +2,7 @@
 //! `policy-run` command (a stand-in for `kwctl run`) and the benchmarks.
 
 pub mod annotate;
+pub mod capabilities;
 pub mod check;
 pub mod deployment;
 pub mod engine;

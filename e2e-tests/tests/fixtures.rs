@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use sampledb_e2e::capabilities::Cluster;
 use sampledb_e2e::review::{self, decoded_patch};
 use sampledb_e2e::{NativePolicy, PolicyConfig};
 use serde::Deserialize;
@@ -24,6 +25,8 @@ struct Case {
     #[serde(default)]
     patch: Vec<(String, String, Value)>,
     message_contains: Option<String>,
+    /// A kwctl session (fixtures/sessions/NAME.yml) answering the cluster lookups.
+    session: Option<String>,
 }
 
 fn cases() -> Vec<Case> {
@@ -41,9 +44,19 @@ fn check_case(case: &Case) -> Result<(), String> {
     let config = PolicyConfig::from_settings(settings_fixture(
         case.settings.as_deref().unwrap_or("default"),
     ));
-    let answer = review::run(wasm(), &document, &config).map_err(|e| format!("{label}: {e}"))?;
-    let native =
-        review::run(&NativePolicy, &document, &config).map_err(|e| format!("{label}: {e}"))?;
+    // A session is consumed as it is replayed: each run gets its own copy.
+    let cluster = || match &case.session {
+        Some(name) => {
+            let path = fixtures().join("sessions").join(format!("{name}.yml"));
+            Cluster::from_session_file(&path).unwrap()
+        }
+        None => Cluster::NotGranted,
+    };
+    let answer = review::run(&wasm().against(cluster()), &document, &config)
+        .map_err(|e| format!("{label}: {e}"))?;
+    let native_cluster = cluster();
+    let native = review::run(&NativePolicy(&native_cluster), &document, &config)
+        .map_err(|e| format!("{label}: {e}"))?;
     if answer != native {
         return Err(format!(
             "{label}: wasm and native disagree:\n{answer}\n{native}"
@@ -217,17 +230,28 @@ fn protocol_version_is_v1() {
 
 #[test]
 fn the_host_refuses_capabilities_the_policy_must_not_use() {
-    let error = sampledb_e2e::host::host_callback(
-        0,
+    use sampledb_e2e::capabilities::Cluster;
+    use sampledb_e2e::host::host_callback;
+    let not_granted = Cluster::NotGranted;
+    let error =
+        host_callback(&not_granted, "kubewarden", "oci", "manifest_digest", b"{}").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "host capability kubewarden/oci/manifest_digest is not offered to this policy"
+    );
+    // Kubernetes lookups are refused until granted, with kwctl's words.
+    let request = br#"{"api_version":"v1","kind":"Secret","namespace":"shop"}"#;
+    let error = host_callback(
+        &not_granted,
         "kubewarden",
         "kubernetes",
         "list_resources_by_namespace",
-        b"{}",
+        request,
     )
     .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "host capability kubewarden/kubernetes/list_resources_by_namespace is not offered to this policy"
+        "Policy has not been granted access to Kubernetes v1/Secret resources. The violation has been reported."
     );
-    assert!(sampledb_e2e::host::host_callback(0, "kubewarden", "tracing", "log", b"{}").is_ok());
+    assert!(host_callback(&not_granted, "kubewarden", "tracing", "log", b"{}").is_ok());
 }

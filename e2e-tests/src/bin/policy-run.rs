@@ -10,24 +10,28 @@
 //!   policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] PATH...  (see check/cli.rs)
 
 use anyhow::{Context, Result, bail};
-use sampledb_e2e::annotate;
 use sampledb_e2e::review::{self, RunError};
 use sampledb_e2e::{PolicyConfig, WasmPolicy, default_module_path};
+use sampledb_e2e::{annotate, capabilities};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] PATH... (--help for more)\n       policy-run run --request-path FILE [--settings-path FILE | --settings-json JSON | --policy-path FILE] [MODULE.wasm]\n       policy-run annotate -m metadata.yml [-u README.md] -o OUTPUT.wasm MODULE.wasm";
+const USAGE: &str = "usage: policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] PATH... (--help for more)\n       policy-run run --request-path FILE [--settings-path FILE | --settings-json JSON | --policy-path FILE]\n                      [--allow-context-aware [--replay-host-capabilities-interactions SESSION.yml]] [--cluster-state OBJECTS.yml] [MODULE.wasm]\n       policy-run annotate -m metadata.yml [-u README.md] -o OUTPUT.wasm MODULE.wasm";
 
 struct Args {
     request_path: PathBuf,
     config: PolicyConfig,
     module: PathBuf,
+    allow_context_aware: bool,
+    session: Option<PathBuf>,
+    cluster_state: Option<PathBuf>,
 }
 
 fn parse_run_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
     let mut request_path = None;
     let mut config = None;
     let mut module = None;
+    let (mut allow_context_aware, mut session, mut cluster_state) = (false, None, None);
     while let Some(arg) = args.next() {
         let mut value = |flag: &str| {
             args.next()
@@ -46,6 +50,11 @@ fn parse_run_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
                     &arg,
                 )?))?)
             }
+            "--allow-context-aware" => allow_context_aware = true,
+            "--replay-host-capabilities-interactions" => {
+                session = Some(PathBuf::from(value(&arg)?))
+            }
+            "--cluster-state" => cluster_state = Some(PathBuf::from(value(&arg)?)),
             "--help" | "-h" => bail!("{USAGE}"),
             flag if flag.starts_with('-') => bail!("unknown flag {flag}\n{USAGE}"),
             path => module = Some(PathBuf::from(path.strip_prefix("file://").unwrap_or(path))),
@@ -56,6 +65,9 @@ fn parse_run_args(mut args: impl Iterator<Item = String>) -> Result<Args> {
             .with_context(|| format!("--request-path is required\n{USAGE}"))?,
         config: config.unwrap_or_default(),
         module: module.unwrap_or_else(default_module_path),
+        allow_context_aware,
+        session,
+        cluster_state,
     })
 }
 
@@ -91,7 +103,13 @@ fn main() -> ExitCode {
 fn run(args: impl Iterator<Item = String>) -> Result<serde_json::Value> {
     let args = parse_run_args(args)?;
     let document = sampledb_e2e::policy_config::read_yaml_or_json(&args.request_path)?;
-    let policy = WasmPolicy::load(&args.module)?;
+    let cluster = capabilities::from_flags(
+        args.allow_context_aware,
+        args.session.as_deref(),
+        args.cluster_state.as_deref(),
+    )?
+    .context("policy-run has no cluster to ask: give --cluster-state FILE (cluster objects) or --replay-host-capabilities-interactions SESSION (a kwctl session)")?;
+    let policy = WasmPolicy::load(&args.module)?.with_cluster(cluster);
     let answer = review::run(&policy, &document, &args.config).map_err(|error| match error {
         RunError::InvalidSettings(_) => anyhow::anyhow!("{error}"),
         RunError::Other(error) => error,
