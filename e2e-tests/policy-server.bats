@@ -28,6 +28,16 @@ sampledb-no-mutation:
   policyMode: protect
   allowedToMutate: false
   settings: {}
+sampledb-cluster-deny:
+  module: $module
+  allowedToMutate: true
+  contextAwareResources: [{apiVersion: v1, kind: Secret}, {apiVersion: storage.k8s.io/v1, kind: StorageClass}]
+  settings: {credentialsSecretCheck: Deny, storageClassCheck: Deny}
+sampledb-cluster-warn:
+  module: $module
+  allowedToMutate: true
+  contextAwareResources: [{apiVersion: v1, kind: Secret}, {apiVersion: storage.k8s.io/v1, kind: StorageClass}]
+  settings: {credentialsSecretCheck: Warn, storageClassCheck: Warn}
 YAML
   start_policy_server "$BATS_FILE_TMPDIR/policies.yml"
   echo "$SERVER" > "$BATS_FILE_TMPDIR/server"
@@ -80,6 +90,17 @@ setup() {
   [[ "$(jq -r .status.message <<<"$answer")" == *"attempted to mutate the request"* ]]
   answer=$(review sampledb-no-mutation create-valid)
   [ "$(jq -r '[.allowed, (.patch == null)] | join(" ")' <<<"$answer")" = "true true" ]
+}
+
+@test "cluster checks with no cluster reachable: Deny answers 500 naming the lookup, Warn accepts with a warning" {
+  answer=$(review sampledb-cluster-deny create-valid)
+  [ "$(jq -r '[.allowed, .status.code] | join(" ")' <<<"$answer")" = "false 500" ] || { echo "$answer"; return 1; }
+  [[ "$(jq -r .status.message <<<"$answer")" == "cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/list_resources_by_namespace) failed: Host error: "* ]] ||
+    { echo "$answer"; return 1; }
+  answer=$(review sampledb-cluster-warn create-valid)
+  [ "$(jq -r .allowed <<<"$answer")" = true ] || { echo "$answer"; return 1; }
+  [ "$(jq -r '.warnings | length' <<<"$answer")" = 2 ]
+  [[ "$(jq -r '.warnings[0]' <<<"$answer")" == "cannot check the cluster: looking up Secret shop/"*"; the check was skipped" ]] || { echo "$answer"; return 1; }
 }
 
 @test "invalid settings: policy-server refuses to start and names every bad key" {
