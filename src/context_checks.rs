@@ -169,7 +169,7 @@ fn check_storage_class(
                     let detail = format!(
                         "no StorageClass {name} in the cluster: the operator could not provision the volume"
                     );
-                    report.problem(CLASS_PATH, Some(name), detail);
+                    report.problem(CLASS_PATH, None, detail);
                     return Ok(());
                 }
             }

@@ -395,3 +395,61 @@ fn input_errors_name_the_file_and_exit_2() {
             .contains("give the module to check with --module PATH")
     );
 }
+
+const CONTEXT_AWARE: &str = "policies/cluster-admission-policy-context-aware.yaml";
+
+#[test]
+fn cluster_checks_read_a_cluster_state_or_are_skipped_with_a_note() {
+    let ghost = sampledb(
+        Some("shop"),
+        "ghost",
+        json!({"storage": {"storageClassName": "gold"}}),
+    );
+    let state = "e2e-tests/fixtures/cluster-state.yaml";
+    let run = check(
+        &[
+            "--policy-path",
+            CONTEXT_AWARE,
+            "--cluster-state",
+            state,
+            "-",
+        ],
+        &ghost,
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "    spec.credentials.secretName: Not found: no Secret ghost-credentials in namespace shop"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "    spec.storage.storageClassName: Not found: no StorageClass gold in the cluster"
+        ),
+        "{}",
+        run.stdout
+    );
+    // The good examples' Secrets and classes are in the state.
+    let run = check(
+        &[
+            "--policy-path",
+            CONTEXT_AWARE,
+            "--cluster-state",
+            state,
+            "policies/examples/good-minimal-sampledb.yaml",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // No cluster described: the checks are skipped, and the user is told.
+    let run = check(&["--policy-path", CONTEXT_AWARE, "-"], &ghost);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("note: credentialsSecretCheck skipped: no cluster to read"),
+        "{}",
+        run.stderr
+    );
+}

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use sampledb_e2e::PolicyConfig;
+use sampledb_e2e::capabilities::Cluster;
 use sampledb_e2e::policy_config::read_yaml_or_json;
 use sampledb_e2e::review::{self, admission_request};
 use serde_json::{Map, Value, json};
@@ -130,8 +131,8 @@ fn policy_manifests_validate_against_the_kubewarden_crds() {
     let manifests = policy_manifests();
     assert_eq!(
         manifests.len(),
-        4,
-        "recommended, monitor, validate-only and namespaced manifests"
+        5,
+        "recommended, monitor, validate-only, context-aware and namespaced manifests"
     );
     for (path, manifest) in manifests {
         let schema = crd_schema(&kubewarden_crd(manifest["kind"].as_str().unwrap()), "v1");
@@ -236,7 +237,9 @@ fn examples_behave_as_their_names_say() {
             if config.monitor {
                 continue;
             }
-            let answer = review::run(wasm(), &request, &config).unwrap();
+            // Cluster checks answered from a cluster that has what the good examples refer to.
+            let cluster = Cluster::from_state_file(&fixtures().join("cluster-state.yaml")).unwrap();
+            let answer = review::run(&wasm().against(cluster), &request, &config).unwrap();
             let manifest_name = path.file_name().unwrap().to_string_lossy();
             let validate_only = !config.mutating;
             let expected = if name.starts_with("good-minimal") && validate_only {

@@ -3,12 +3,13 @@
 
 use super::inputs::{self, InputError};
 use super::{CheckInput, report};
+use crate::capabilities::{self, Cluster};
 use crate::host::WasmPolicy;
 use crate::policy_config::{PolicyConfig, read_yaml_or_json};
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
-pub const USAGE: &str = "usage: policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] [--namespace NS] [--old PATH]... [--output text|json] [--write-defaults DIR] PATH...\n  PATH: YAML/JSON files (multi-document), directories (recursively) or - for stdin";
+pub const USAGE: &str = "usage: policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] [--namespace NS] [--old PATH]... [--output text|json] [--write-defaults DIR] [--cluster-state OBJECTS.yaml | --replay-host-capabilities-interactions SESSION.yml] PATH...\n  PATH: YAML/JSON files (multi-document), directories (recursively) or - for stdin";
 
 /// An error that is the user's to fix: a usage or input error, exit code 2.
 #[derive(Debug)]
@@ -33,6 +34,9 @@ struct Options {
     json: bool,
     write_defaults: Option<PathBuf>,
     inputs: Vec<String>,
+    allow_context_aware: bool,
+    session: Option<PathBuf>,
+    cluster_state: Option<PathBuf>,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options> {
@@ -48,6 +52,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options> {
             "--namespace" | "-n" => options.namespace = Some(value(&arg)?),
             "--old" => options.old.push(value(&arg)?),
             "--write-defaults" => options.write_defaults = Some(PathBuf::from(value(&arg)?)),
+            "--cluster-state" => options.cluster_state = Some(PathBuf::from(value(&arg)?)),
+            "--allow-context-aware" => options.allow_context_aware = true,
+            "--replay-host-capabilities-interactions" => {
+                options.session = Some(PathBuf::from(value(&arg)?))
+            }
             "--output" | "-o" => match value(&arg)?.as_str() {
                 "json" => options.json = true,
                 "text" => options.json = false,
@@ -65,6 +74,24 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options> {
         ));
     }
     Ok(options)
+}
+
+/// Without a cluster to read, the manifest's cluster checks are turned off, with a note: a
+/// pipeline that checks manifests has no cluster unless one is described to it.
+fn skip_cluster_checks(settings: &mut serde_json::Value) {
+    for key in ["credentialsSecretCheck", "storageClassCheck"] {
+        let on = settings
+            .get(key)
+            .and_then(|mode| mode.as_str())
+            .is_some_and(|mode| mode != "Off");
+        if on {
+            eprintln!(
+                "note: {key} skipped: no cluster to read (give --cluster-state OBJECTS.yaml or \
+                 --replay-host-capabilities-interactions SESSION.yml)"
+            );
+            settings[key] = serde_json::json!("Off");
+        }
+    }
 }
 
 /// `--module`, else the manifest's `module:` when it is a local file.
@@ -96,8 +123,24 @@ fn run(args: impl Iterator<Item = String>) -> Result<u8> {
     let config = PolicyConfig::from_manifest(&manifest)
         .with_context(|| format!("in {}", policy_path.display()))
         .map_err(|e| usage(format!("{e:#}")))?;
+    let mut config = config;
     let module = module_path(&options, &manifest)?;
-    let policy = WasmPolicy::load(&module).map_err(|e| usage(format!("{e:#}")))?;
+    let cluster = capabilities::from_flags(
+        options.allow_context_aware || options.session.is_some(),
+        options.session.as_deref(),
+        options.cluster_state.as_deref(),
+    )
+    .map_err(|e| usage(format!("{e:#}")))?;
+    let cluster = match cluster {
+        Some(Cluster::NotGranted) | None => {
+            skip_cluster_checks(&mut config.settings);
+            Cluster::NotGranted
+        }
+        Some(cluster) => cluster,
+    };
+    let policy = WasmPolicy::load(&module)
+        .map_err(|e| usage(format!("{e:#}")))?
+        .with_cluster(cluster);
     let input = CheckInput {
         documents: inputs::read_all(&options.inputs)?,
         old: inputs::read_all(&options.old)?,
