@@ -92,17 +92,37 @@ start_webhook_server() {
   probe=$(free_port)
   WEBHOOK_URL=https://127.0.0.1:$port
   for manifest in "$@"; do
-    "$POLICY_RUN" deployment --policy-path "$ROOT/policies/$manifest" --module "file://$MODULE" \
-      --server-url "$WEBHOOK_URL" --ca-bundle "$CLUSTER/ca.crt" --out-dir "$CLUSTER/$manifest.d"
+    local path=$manifest
+    [ -f "$path" ] || path=$ROOT/policies/$manifest
+    "$POLICY_RUN" deployment --policy-path "$path" --module "file://$MODULE" \
+      --server-url "$WEBHOOK_URL" --ca-bundle "$CLUSTER/ca.crt" --out-dir "$CLUSTER/$(basename "$manifest").d"
   done
   jq -s add "$CLUSTER"/*.d/policies.yml > "$CLUSTER/policies.yml"
   # shellcheck disable=SC2046
-  KUBECONFIG=$CLUSTER/kubeconfig "$POLICY_SERVER" --addr 127.0.0.1 --port "$port" \
+  RUST_BACKTRACE=0 KUBECONFIG=$CLUSTER/policy-server.kubeconfig "$POLICY_SERVER" --addr 127.0.0.1 --port "$port" \
     --readiness-probe-port "$probe" --cert-file "$CLUSTER/serving.crt" --key-file "$CLUSTER/serving.key" \
     --policies "$CLUSTER/policies.yml" --policies-download-dir "$CLUSTER/downloads" $(trust_flags) \
     --workers 2 --log-fmt json > "$CLUSTER/policy-server.log" 2>&1 &
   echo $! >> "$CLUSTER/pids"
   wait_for_url "http://127.0.0.1:$probe/readiness" 60 $!
+}
+
+# policy-server's identity, as in a Kubewarden install: the ServiceAccount policy-server-default
+# in namespace kubewarden, with only the RBAC the README documents (policies/context-aware-rbac.yaml),
+# and a kubeconfig holding a token issued for it.
+policy_server_identity() {
+  k create namespace kubewarden >/dev/null
+  k create serviceaccount policy-server-default -n kubewarden >/dev/null
+  k apply -f "$ROOT/policies/context-aware-rbac.yaml" >/dev/null
+  local token
+  token=$(curl -sS --cacert "$CLUSTER/ca.crt" -H "Authorization: Bearer $(cat "$CLUSTER/token")" \
+    -H 'Content-Type: application/json' -X POST \
+    --data '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":3600}}' \
+    "$(cat "$CLUSTER/server")/api/v1/namespaces/kubewarden/serviceaccounts/policy-server-default/token" |
+    jq -r .status.token)
+  [ -n "$token" ] && [ "$token" != null ] || { echo "no token for policy-server-default" >&2; return 1; }
+  sed "s|token: \".*\"|token: \"$token\"|; s|name: admin|name: policy-server|; s|user: admin|user: policy-server|" \
+    "$CLUSTER/kubeconfig" > "$CLUSTER/policy-server.kubeconfig"
 }
 
 # Registers the webhook the controller makes for policies/$1, replacing any other one.
@@ -132,6 +152,7 @@ cluster_up() {
   cluster_certs
   start_etcd
   start_apiserver
+  policy_server_identity
   start_webhook_server "$@"
 }
 

@@ -97,7 +97,7 @@ start_policy_server() {
   port=$(free_port)
   probe=$(free_port)
   # shellcheck disable=SC2046
-  "$POLICY_SERVER" --addr 127.0.0.1 --port "$port" --readiness-probe-port "$probe" \
+  RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 "$POLICY_SERVER" --addr 127.0.0.1 --port "$port" --readiness-probe-port "$probe" \
     --policies "$policies" --policies-download-dir "$BATS_FILE_TMPDIR/downloads" \
     --sources-path "$SOURCES" $(trust_flags) --ignore-kubernetes-connection-failure \
     --workers 2 --log-fmt json > "$policies.log" 2>&1 &

@@ -32,11 +32,13 @@ sampledb-cluster-deny:
   module: $module
   allowedToMutate: true
   contextAwareResources: [{apiVersion: v1, kind: Secret}, {apiVersion: storage.k8s.io/v1, kind: StorageClass}]
+  hostCapabilities: ["kubernetes/list_resources_by_namespace", "kubernetes/list_resources_all"]
   settings: {credentialsSecretCheck: Deny, storageClassCheck: Deny}
 sampledb-cluster-warn:
   module: $module
   allowedToMutate: true
   contextAwareResources: [{apiVersion: v1, kind: Secret}, {apiVersion: storage.k8s.io/v1, kind: StorageClass}]
+  hostCapabilities: ["kubernetes/list_resources_by_namespace", "kubernetes/list_resources_all"]
   settings: {credentialsSecretCheck: Warn, storageClassCheck: Warn}
 YAML
   start_policy_server "$BATS_FILE_TMPDIR/policies.yml"

@@ -40,12 +40,25 @@ pub fn from_manifest(
     let id = policy_id(manifest)?;
     let spec = &manifest["spec"];
     let mutating = spec["mutating"].as_bool().unwrap_or(false);
-    let policies = json!({ &id: {
+    let mut entry = json!({
         "module": module,
         "policyMode": spec["mode"].as_str().unwrap_or("protect"),
         "allowedToMutate": mutating,
         "settings": if spec["settings"].is_null() { json!({}) } else { spec["settings"].clone() },
-    }});
+    });
+    if let Some(resources) = spec["contextAwareResources"]
+        .as_array()
+        .filter(|r| !r.is_empty())
+    {
+        entry["contextAwareResources"] = json!(resources);
+        // policy-server 1.36 also gates each host capability; these are the only ones the
+        // policy calls (the CRDs at hand have no field for it, so it is derived here).
+        entry["hostCapabilities"] = json!([
+            "kubernetes/list_resources_by_namespace",
+            "kubernetes/list_resources_all"
+        ]);
+    }
+    let policies = json!({ &id: entry });
     let namespace_selector = match manifest["kind"].as_str() {
         // An AdmissionPolicy only ever sees its own namespace.
         Some("AdmissionPolicy") => json!({"matchLabels": {
