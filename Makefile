@@ -17,7 +17,7 @@ KWCTL ?= kwctl
 POLICY_SERVER ?= policy-server
 export KWCTL POLICY_SERVER
 
-.PHONY: all test unit-tests e2e-tests kubewarden-tests e2e-cluster fuzz-smoke fuzz fuzz-seeds lint fmt bench run push clean wasm-target
+.PHONY: all test unit-tests e2e-tests kubewarden-tests e2e-cluster keygen sign fuzz-smoke fuzz fuzz-seeds lint fmt bench run push clean wasm-target
 
 all: policy.wasm
 
@@ -54,8 +54,24 @@ annotated-policy.wasm: policy.wasm metadata.yml README.md
 # Publishes the annotated module (needs kwctl and registry credentials), e.g.
 #   make push REGISTRY_REF=ghcr.io/sampledb-policy/policies/sampledb-policy:v0.1.0
 REGISTRY_REF ?= ghcr.io/sampledb-policy/policies/sampledb-policy:v$(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+# SOURCES_PATH: kwctl's --sources-path file, e.g. to declare a plain-http registry insecure.
+SOURCES_PATH ?=
 push: annotated-policy.wasm
-	kwctl push annotated-policy.wasm $(REGISTRY_REF)
+	$(KWCTL) push $(if $(SOURCES_PATH),--sources-path $(SOURCES_PATH)) annotated-policy.wasm registry://$(REGISTRY_REF:registry://%=%)
+
+# Signing, cosign-style, with a key pair (e2e-tests/sign, the sigstore crate):
+#   make keygen KEY_DIR=DIR          writes DIR/cosign.key (encrypted with COSIGN_PASSWORD) and DIR/cosign.pub
+#   make sign REGISTRY_REF=HOST/NAME:TAG KEY_DIR=DIR [SOURCES_PATH=FILE]
+# The signature is stored in the registry beside the artifact, where kwctl verify and
+# policy-server's verification look for it. Releases sign keyless in CI (.ci/release.yml).
+SIGN := cargo run --quiet -p sampledb-sign --
+keygen:
+	@test -n "$(KEY_DIR)" || { echo "usage: make keygen KEY_DIR=DIR"; exit 2; }
+	$(SIGN) keygen $(KEY_DIR)
+
+sign:
+	@test -n "$(KEY_DIR)" || { echo "usage: make sign REGISTRY_REF=HOST/NAME:TAG KEY_DIR=DIR [SOURCES_PATH=FILE]"; exit 2; }
+	$(SIGN) sign $(REGISTRY_REF:registry://%=%) $(KEY_DIR) $(SOURCES_PATH)
 
 # Evaluates an example request with the real module and prints the AdmissionResponse.
 run: policy.wasm
@@ -93,7 +109,7 @@ GET_KUBEWARDEN := install kwctl and policy-server from https://github.com/kubewa
 
 # The real kwctl and policy-server as the oracle.
 kubewarden-tests: annotated-policy.wasm
-	$(call real_tool_suite,$(KWCTL) $(POLICY_SERVER) bats jq curl docker-registry,e2e-tests/kwctl.bats e2e-tests/policy-server.bats,$(GET_KUBEWARDEN))
+	$(call real_tool_suite,$(KWCTL) $(POLICY_SERVER) bats jq curl docker-registry,e2e-tests/kwctl.bats e2e-tests/policy-server.bats e2e-tests/signing.bats,$(GET_KUBEWARDEN))
 
 # The policy deployed as a ClusterAdmissionPolicy would be: a real kube-apiserver with policy-server
 # as its webhook, driven with kubectl.

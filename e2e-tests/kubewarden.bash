@@ -100,6 +100,7 @@ start_policy_server() {
   RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 "$POLICY_SERVER" --addr 127.0.0.1 --port "$port" --readiness-probe-port "$probe" \
     --policies "$policies" --policies-download-dir "$BATS_FILE_TMPDIR/downloads" \
     --sources-path "$SOURCES" $(trust_flags) --ignore-kubernetes-connection-failure \
+    ${VERIFICATION_PATH:+--verification-path "$VERIFICATION_PATH"} \
     --workers 2 --log-fmt json > "$policies.log" 2>&1 &
   local pid=$!
   echo $pid >> "$BATS_FILE_TMPDIR/policy-server.pids"
@@ -115,7 +116,7 @@ policy_server_start_failure() {
   timeout 120 "$POLICY_SERVER" --addr 127.0.0.1 --port "$(free_port)" \
     --readiness-probe-port "$(free_port)" --policies "$1" \
     --policies-download-dir "$BATS_FILE_TMPDIR/downloads" $(trust_flags) \
-    --ignore-kubernetes-connection-failure --workers 1 2>&1 || status=$?
+    --ignore-kubernetes-connection-failure --workers 1 "${@:2}" 2>&1 || status=$?
   [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
 }
 
