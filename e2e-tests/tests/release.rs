@@ -9,7 +9,10 @@ const TESTED: [(&str, &str); 5] = [
     ("bash .ci/run", "CI itself"),
     ("make annotated-policy.wasm", "make test (e2e-tests)"),
     ("make push REGISTRY_REF=", "e2e-tests/signing.bats"),
-    ("kwctl scaffold artifacthub -m metadata.yml -q questions-ui.yml", "e2e-tests/kwctl.bats"),
+    (
+        "kwctl scaffold artifacthub -m metadata.yml -q questions-ui.yml",
+        "e2e-tests/kwctl.bats",
+    ),
     // Needs the CI's OIDC identity: not runnable here; `make sign` tests the key-based path.
     ("cosign sign --yes ", "keyless only: documented, not run"),
 ];
