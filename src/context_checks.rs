@@ -155,40 +155,33 @@ fn check_storage_class(
         mode: settings.storage_class_check,
         findings,
     };
-    let class = match named {
-        Some(name) => {
-            let query = Query::StorageClass {
+    // The class the operator will provision from, and what to say when there is none.
+    let (query, missing) = match named {
+        Some(name) => (
+            Query::StorageClass {
                 name: name.to_string(),
-            };
-            let Some(items) = report.lookup(view, query)? else {
-                return Ok(());
-            };
-            match items.into_iter().next() {
-                Some(class) => class,
-                None => {
-                    let detail = format!(
-                        "no StorageClass {name} in the cluster: the operator could not provision the volume"
-                    );
-                    report.problem(CLASS_PATH, None, detail);
-                    return Ok(());
-                }
-            }
-        }
-        None => {
-            let Some(items) = report.lookup(view, Query::StorageClasses)? else {
-                return Ok(());
-            };
-            match items.into_iter().find(is_default_class) {
-                Some(class) => class,
-                None => {
-                    let detail = format!(
-                        "no class is named and the cluster has no default StorageClass (annotation {DEFAULT_CLASS_ANNOTATION}: \"true\"): name a class"
-                    );
-                    report.problem(CLASS_PATH, None, detail);
-                    return Ok(());
-                }
-            }
-        }
+            },
+            format!(
+                "no StorageClass {name} in the cluster: the operator could not provision the volume"
+            ),
+        ),
+        None => (
+            Query::StorageClasses,
+            format!(
+                "no class is named and the cluster has no default StorageClass (annotation {DEFAULT_CLASS_ANNOTATION}: \"true\"): name a class"
+            ),
+        ),
+    };
+    let Some(items) = report.lookup(view, query)? else {
+        return Ok(());
+    };
+    let found = match named {
+        Some(_) => items.into_iter().next(),
+        None => items.into_iter().find(is_default_class),
+    };
+    let Some(class) = found else {
+        report.problem(CLASS_PATH, None, missing);
+        return Ok(());
     };
     if grows && class["allowVolumeExpansion"] != Value::Bool(true) {
         let class_name = class["metadata"]["name"].as_str().unwrap_or("");
