@@ -6,6 +6,7 @@ use crate::context_checks;
 use crate::defaults;
 use crate::findings::Findings;
 use crate::object::{display_name, lookup, lookup_str};
+use crate::payload;
 use crate::settings::Settings;
 use crate::update_rules;
 use crate::validation;
@@ -64,19 +65,19 @@ impl Decision {
 /// Evaluates a raw `validate` payload: `{"request": AdmissionRequest, "settings": {...}}`;
 /// context-aware checks read the cluster through `cluster`.
 pub fn evaluate_payload(payload: &[u8], cluster: &dyn ClusterView) -> Decision {
-    let mut document: Value = match serde_json::from_slice(payload) {
-        Ok(document) => document,
+    let payload = match payload::read(payload) {
+        Ok(payload) => payload,
         Err(error) => return Decision::reject(400, format!("{PAYLOAD_NOT_JSON}: {error}")),
     };
-    let settings = match Settings::from_value(document.get("settings").unwrap_or(&Value::Null)) {
+    let settings = match Settings::from_value(&payload.settings) {
         Ok(settings) => settings,
         Err(errors) => {
             return Decision::reject(500, format!("the policy settings are not valid: {errors}"));
         }
     };
-    match document.get_mut("request") {
-        Some(request) if request.is_object() => evaluate(request, &settings, cluster),
-        _ => Decision::reject(400, NO_REQUEST),
+    match payload.request {
+        Some(request) => evaluate(&mut Value::Object(request), &settings, cluster),
+        None => Decision::reject(400, NO_REQUEST),
     }
 }
 

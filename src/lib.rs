@@ -9,6 +9,7 @@ pub mod defaults;
 pub mod findings;
 pub mod names;
 pub mod object;
+pub mod payload;
 pub mod quantity;
 pub mod retention;
 pub mod settings;

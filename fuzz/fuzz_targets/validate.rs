@@ -1,4 +1,5 @@
-//! Any bytes as the `validate` payload: the policy must always answer a ValidationResponse.
+//! Any bytes as the `validate` payload: the policy must always answer a ValidationResponse, and
+//! the selective payload reader must see whatever reading the payload whole sees.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,5 +10,9 @@ fuzz_target!(|data: &[u8]| {
     assert!(response["accepted"].is_boolean());
     if response["accepted"] == false {
         assert!(response["message"].is_string() && response["code"].is_u64());
+    }
+    if let Ok(whole) = sampledb_policy::payload::read_whole(data) {
+        let selective = sampledb_policy::payload::read(data).expect("read what read_whole reads");
+        assert_eq!(selective, whole);
     }
 });

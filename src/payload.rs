@@ -1,0 +1,206 @@
+//! Reads the `validate` payload: `{"request": AdmissionRequest, "settings": {...}}`.
+//!
+//! The host sends the whole AdmissionRequest (uid, userInfo, resource, requestKind, options, ...),
+//! but a decision reads six of its fields. Building a `serde_json::Value` for everything (an
+//! IndexMap and a String per key) was half of `validate`'s time in policy-server, so the first
+//! reader keeps those six fields and skips the rest without building anything. A payload it cannot
+//! read — not UTF-8 or not JSON, `request` not an object, anything unexpected — is read whole by
+//! `serde_json::Value`, so every malformed payload still gets the same answer and error text.
+//! One difference, by design: skipped fields are checked for JSON syntax only, not against the
+//! limits `Value` adds (nesting depth 128, lone UTF-16 surrogates in escapes).
+
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The AdmissionRequest fields a decision reads; every other field is skipped.
+pub const READ_FIELDS: [&str; 6] = [
+    "kind",
+    "operation",
+    "subResource",
+    "namespace",
+    "object",
+    "oldObject",
+];
+
+/// What a decision reads from one payload.
+#[derive(Debug, PartialEq)]
+pub struct Payload {
+    /// The request's `READ_FIELDS`, or `None` when `request` is absent or not an object.
+    pub request: Option<Map<String, Value>>,
+    /// `settings`, `Null` when absent.
+    pub settings: Value,
+}
+
+/// Reads a payload, skipping what no decision reads; the error is the one `read_whole` gives.
+pub fn read(payload: &[u8]) -> Result<Payload, serde_json::Error> {
+    // Skipped strings are not checked for UTF-8, so the whole payload is checked first.
+    // (from_slice rather than from_str: one instance of serde_json's reader in the module.)
+    let selective = std::str::from_utf8(payload)
+        .is_ok()
+        .then(|| serde_json::from_slice::<Selective>(payload).ok())
+        .flatten();
+    match selective {
+        Some(Selective(payload)) => Ok(payload),
+        None => read_whole(payload),
+    }
+}
+
+/// Reads the whole payload as a `Value`, then keeps what a decision reads. The reference `read`
+/// must agree with on every payload this accepts.
+pub fn read_whole(payload: &[u8]) -> Result<Payload, serde_json::Error> {
+    let mut document: Value = serde_json::from_slice(payload)?;
+    let request = match document.get_mut("request").map(Value::take) {
+        Some(Value::Object(mut request)) => {
+            request.retain(|key, _| READ_FIELDS.contains(&key.as_str()));
+            Some(request)
+        }
+        _ => None,
+    };
+    let settings = document.get_mut("settings").map(Value::take);
+    Ok(Payload {
+        request,
+        settings: settings.unwrap_or(Value::Null),
+    })
+}
+
+/// The visitors' answer to anything but an object. Written out rather than left to serde's
+/// defaults, whose messages format the unexpected value (floats pull 25 KB of formatting code
+/// into the module) for an error that only sends the payload to `read_whole`.
+macro_rules! not_an_object {
+    () => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Err(E::custom(NOT_AN_OBJECT))
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Err(E::custom(NOT_AN_OBJECT))
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Err(E::custom(NOT_AN_OBJECT))
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Err(E::custom(NOT_AN_OBJECT))
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Err(E::custom(NOT_AN_OBJECT))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Err(E::custom(NOT_AN_OBJECT))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(serde::de::Error::custom(NOT_AN_OBJECT))
+        }
+    };
+}
+
+const NOT_AN_OBJECT: &str = "not an object";
+
+/// A payload read by `PayloadVisitor`: only a JSON object is one.
+struct Selective(Payload);
+
+impl<'de> Deserialize<'de> for Selective {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PayloadVisitor)
+    }
+}
+
+struct PayloadVisitor;
+
+impl<'de> Visitor<'de> for PayloadVisitor {
+    type Value = Selective;
+
+    not_an_object!();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a validate payload object")
+    }
+
+    // Like `Value`, a key given twice keeps its last value.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Selective, A::Error> {
+        let mut payload = Payload {
+            request: None,
+            settings: Value::Null,
+        };
+        while let Some(key) = map.next_key::<Key>()? {
+            match key.0 {
+                Some("request") => payload.request = Some(map.next_value::<Request>()?.0),
+                Some("settings") => payload.settings = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Selective(payload))
+    }
+}
+
+/// The request object, keeping `READ_FIELDS` only. Anything but an object is an error, which
+/// sends the payload to `read_whole`.
+struct Request(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for Request {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RequestVisitor)
+    }
+}
+
+struct RequestVisitor;
+
+impl<'de> Visitor<'de> for RequestVisitor {
+    type Value = Request;
+
+    not_an_object!();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an AdmissionRequest object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request, A::Error> {
+        let mut request = Map::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            match key.0.filter(|name| READ_FIELDS.contains(name)) {
+                Some(name) => {
+                    request.insert(name.to_owned(), map.next_value()?);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Request(request))
+    }
+}
+
+/// A map key, compared without allocating: the name when it is one this reader knows.
+struct Key(Option<&'static str>);
+
+const KNOWN_KEYS: [&str; 8] = [
+    "request",
+    "settings",
+    READ_FIELDS[0],
+    READ_FIELDS[1],
+    READ_FIELDS[2],
+    READ_FIELDS[3],
+    READ_FIELDS[4],
+    READ_FIELDS[5],
+];
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(Key(KNOWN_KEYS.iter().copied().find(|known| *known == key)))
+    }
+}
