@@ -28,7 +28,7 @@ TRUST = os.environ.get("SIGSTORE_TRUST_CONFIG")
 DURATION = os.environ.get("BENCH_SECONDS", "5")
 # Rounds over every row, interleaved, each row's median kept: one 10 s run on a shared 2-core
 # machine moved the ratios by up to 0.1 from run to run.
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 
@@ -91,8 +91,15 @@ def to_microseconds(text):
     return float(number) * {"ns": 1e-3, "us": 1, "µs": 1, "ms": 1e3, "s": 1e6}[unit]
 
 
-def load(url, body, workdir):
-    """wrk at a fixed concurrency: requests/s, p50 and p99 latency in µs."""
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(url, body, workdir, pid):
+    """wrk at a fixed concurrency: requests/s, p50 and p99 latency in µs, and the server's CPU µs
+    per request (what it costs whatever wrk takes of the shared cores)."""
     body_file = workdir / "body.json"
     body_file.write_text(json.dumps(body))
     script = workdir / "post.lua"
@@ -104,15 +111,18 @@ def load(url, body, workdir):
     request = urllib.request.Request(url, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
     answer = json.load(urllib.request.urlopen(request))["response"]
+    cpu_before = cpu_seconds(pid)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script), url],
         check=True, capture_output=True, text=True).stdout
     if "Non-2xx" in output:
         raise RuntimeError(f"non-2xx answers under load:\n{output}")
+    cpu = cpu_seconds(pid) - cpu_before
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = to_microseconds(re.search(r"\s50%\s+(\S+)", output).group(1))
     p99 = to_microseconds(re.search(r"\s99%\s+(\S+)", output).group(1))
-    return rps, p50, p99, answer
+    return rps, p50, p99, answer, cpu / requests * 1e6
 
 
 def kwctl_bench(module, request):
@@ -155,15 +165,16 @@ def main():
             for label, module, request in rows:
                 server = PolicyServer(module, workdir)
                 try:
-                    samples[label].append(load(server.url(), review(request), workdir))
+                    samples[label].append(load(server.url(), review(request), workdir, server.process.pid))
                 finally:
                     server.stop()
                 readiness[label].append(server.readiness)
         for label, _, _ in rows:
             runs = sorted(samples[label], key=lambda run: run[0])
-            rps, p50, p99, answer = runs[len(runs) // 2]
+            rps, p50, p99, answer, _ = runs[len(runs) // 2]
+            cpu = sorted(run[4] for run in samples[label])[len(runs) // 2]
             ready = sorted(readiness[label])[len(readiness[label]) // 2]
-            results[label] = (rps, p50, p99, ready, answer["allowed"])
+            results[label] = (rps, p50, p99, cpu, ready, answer["allowed"])
         bench = {name: kwctl_bench(module, request) for name, module, request in (
             ("sampledb (valid object)", ours, REQUESTS / "create-valid.json"),
             ("allow-all", reference / "allow-all.wasm", REQUESTS / "create-valid.json"),
@@ -171,15 +182,21 @@ def main():
 
     print(f"policy-server, {WORKERS} workers; wrk -t2 -c{CONNECTIONS} -d{DURATION}s on the same 2 cores; "
           f"median of {ROUNDS} interleaved rounds\n")
-    print("| request | allowed | req/s | p50 µs | p99 µs | readiness s |")
-    print("|---|---|---:|---:|---:|---:|")
-    for label, (rps, p50, p99, ready, allowed) in results.items():
-        print(f"| {label} | {allowed} | {rps:,.0f} | {p50:,.0f} | {p99:,.0f} | {ready:.2f} |")
+    print("| request | allowed | req/s | p50 µs | p99 µs | server CPU µs/req | readiness s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for label, (rps, p50, p99, cpu, ready, allowed) in results.items():
+        print(f"| {label} | {allowed} | {rps:,.0f} | {p50:,.0f} | {p99:,.0f} | {cpu:,.0f} | {ready:.2f} |")
     valid = results[rows[0][0]][0]
     floor = results[rows[3][0]][0]
     privileged = results[rows[4][0]][0]
-    print(f"\nsampledb / allow-all throughput: {valid / floor:.2f}x (target >= 0.9x)")
-    print(f"sampledb / pod-privileged throughput: {valid / privileged:.2f}x (target >= 1.5x)")
+    # The same ratios round by round: how far one run's figure can be trusted on this machine.
+    def spread(label, other):
+        ratios = [mine[0] / theirs[0] for mine, theirs in zip(samples[label], samples[other])]
+        return f"rounds {min(ratios):.2f}-{max(ratios):.2f}x"
+    print(f"\nsampledb / allow-all throughput: {valid / floor:.2f}x (target >= 0.9x; "
+          f"{spread(rows[0][0], rows[3][0])})")
+    print(f"sampledb / pod-privileged throughput: {valid / privileged:.2f}x (target >= 1.5x; "
+          f"{spread(rows[0][0], rows[4][0])})")
     print("\n| kwctl bench | mean validate µs |")
     print("|---|---:|")
     for name, mean in bench.items():
