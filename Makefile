@@ -41,6 +41,12 @@ policy.wasm: $(SOURCE_FILES) | wasm-target
 	  echo "policy.wasm: $$size bytes (budget $(SIZE_BUDGET))"; \
 	  test $$size -le $(SIZE_BUDGET) || { echo "policy.wasm is over its size budget"; exit 1; }
 
+# The bench's floor: a policy that reads the request and accepts it, built with the same profile.
+FLOOR_MODULE := e2e-tests/bench/allow-all.wasm
+$(FLOOR_MODULE): e2e-tests/bench/allow-all/src/lib.rs e2e-tests/bench/allow-all/Cargo.toml | wasm-target
+	cargo build --target=$(WASM_TARGET) --release -p sampledb-allow-all
+	cp target/$(WASM_TARGET)/release/sampledb_allow_all.wasm $@
+
 # Embeds metadata.yml and the README in the module (custom section io.kubewarden.metadata):
 # with kwctl when installed, else with policy-run's equivalent.
 annotated-policy.wasm: policy.wasm metadata.yml README.md

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow};
 use std::error::Error;
 use std::sync::Arc;
 use std::time::Duration;
-use wapc::WapcHost;
+use wapc::{WapcHost, WebAssemblyEngineProvider};
 
 /// policy-server's default policy timeout: an evaluation still running then is interrupted and
 /// reported as an error.
@@ -54,25 +54,45 @@ impl WasmPolicy {
 
     /// A new instance whose Kubernetes lookups `cluster` answers.
     pub fn instantiate_for(&self, cluster: Arc<Cluster>) -> Result<WapcHost> {
-        let provider = self.module.provider(EVALUATION_DEADLINE);
-        let callback =
-            move |_id: u64, binding: &str, namespace: &str, operation: &str, payload: &[u8]| {
-                host_callback(&cluster, binding, namespace, operation, payload)
-            };
-        WapcHost::new(Box::new(provider), Some(Box::new(callback)))
-            .map_err(|error| anyhow!("cannot start the policy module: {error}"))
+        wapc_host(Box::new(self.module.provider(EVALUATION_DEADLINE)), cluster)
     }
 
     /// This module, its lookups answered from another cluster.
-    pub fn against(&self, cluster: Cluster) -> ClusterBound<'_> {
+    pub fn against(&self, cluster: Cluster) -> ClusterBound<'_, WasmPolicy> {
         ClusterBound(self, Arc::new(cluster))
     }
 }
 
-/// A compiled module and the cluster its lookups are answered from, for one run.
-pub struct ClusterBound<'a>(&'a WasmPolicy, Arc<Cluster>);
+/// An engine's compiled module, from which each evaluation gets a fresh instance. The wasmi
+/// runner and the wasmtime host (sampledb-wasmtime-host) both answer through [`wapc_host`].
+pub trait Instantiate {
+    /// A new instance whose Kubernetes lookups `cluster` answers.
+    fn instantiate_for(&self, cluster: Arc<Cluster>) -> Result<WapcHost>;
+}
 
-impl Evaluator for ClusterBound<'_> {
+impl Instantiate for WasmPolicy {
+    fn instantiate_for(&self, cluster: Arc<Cluster>) -> Result<WapcHost> {
+        WasmPolicy::instantiate_for(self, cluster)
+    }
+}
+
+/// The one waPC host of every engine: the guest's host calls go to [`host_callback`].
+pub fn wapc_host(
+    provider: Box<dyn WebAssemblyEngineProvider>,
+    cluster: Arc<Cluster>,
+) -> Result<WapcHost> {
+    let callback =
+        move |_id: u64, binding: &str, namespace: &str, operation: &str, payload: &[u8]| {
+            host_callback(&cluster, binding, namespace, operation, payload)
+        };
+    WapcHost::new(provider, Some(Box::new(callback)))
+        .map_err(|error| anyhow!("cannot start the policy module: {error}"))
+}
+
+/// A compiled module and the cluster its lookups are answered from, for one run.
+pub struct ClusterBound<'a, E>(pub &'a E, pub Arc<Cluster>);
+
+impl<E: Instantiate> Evaluator for ClusterBound<'_, E> {
     fn call(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>> {
         call_instance(&self.0.instantiate_for(self.1.clone())?, function, payload)
     }
