@@ -17,7 +17,7 @@ KWCTL ?= kwctl
 POLICY_SERVER ?= policy-server
 export KWCTL POLICY_SERVER
 
-.PHONY: all test unit-tests e2e-tests kubewarden-tests e2e-cluster keygen sign fuzz-smoke fuzz fuzz-seeds lint fmt bench run push clean wasm-target
+.PHONY: all test suites fuzz-smoke-run unit-tests e2e-tests kubewarden-tests e2e-cluster keygen sign fuzz-smoke fuzz fuzz-seeds lint fmt bench run push clean wasm-target
 
 all: policy.wasm
 
@@ -83,44 +83,53 @@ sign:
 run: policy.wasm
 	$(RUNNER) run --request-path $(EXAMPLE_REQUEST) --settings-path $(EXAMPLE_SETTINGS) policy.wasm
 
-test: unit-tests e2e-tests e2e-cluster fuzz-smoke
+# Every suite records how it went (ran or skipped, how many tests, why) for the table that
+# `make suites` and .ci/run print at the end.
+SUITE := e2e-tests/suite
+test:
+	@$(SUITE) reset
+	@$(MAKE) --no-print-directory unit-tests e2e-tests e2e-cluster fuzz-smoke
+	@$(SUITE) table
+
+suites:
+	@$(SUITE) table
 
 unit-tests:
-	cargo test -p sampledb-policy
+	@$(SUITE) cargo "unit tests" cargo test -p sampledb-policy
 
-e2e-tests: policy.wasm annotated-policy.wasm
-	cargo test -p sampledb-e2e
-	# The benchmark's conformance gate: CEL and Rego versions of the rules agree with the policy.
-	cargo test -p sampledb-bench
+# The wasmtime host and the bench share one build: the bench profile (opt-level 3, thin LTO).
+ORACLE := cargo test --profile bench -p sampledb-wasmtime-host
+
+e2e-tests: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
+	@$(SUITE) cargo "e2e (wasmi runner)" cargo test -p sampledb-e2e
+	@# The oracle: the same module on policy-server's engine (wapc + wasmtime), answer for answer.
+	@$(SUITE) cargo "differential (wasmtime)" $(ORACLE)
+	@# The benchmark's conformance gate: CEL and Rego versions of the rules agree with the policy.
+	@$(SUITE) cargo "bench conformance" cargo test -p sampledb-bench
 	@$(MAKE) --no-print-directory kubewarden-tests
 
-# A bats suite that needs real tools: run when they are all found; without them skipped with one
-# line saying how to get them; in CI (CI set) a missing tool is a failure, never a silent skip.
+# A bats suite that needs real tools: run where they are all found, else skipped with one line
+# naming what is missing and how to get it (in CI as well: these tools cannot be installed there).
+# The test build leaves policy-run in target/debug with the features cargo test compiled; a
+# plain cargo build would unify features differently and rebuild crates.
 define real_tool_suite
 	@cargo test --quiet -p sampledb-e2e --no-run 2>/dev/null
-	@missing=""; \
-	for tool in $(1); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
-	if [ -z "$$missing" ]; then \
-	  bats $(2); \
-	elif [ -n "$$CI" ]; then \
-	  echo "CI: $(2) cannot run, missing:$$missing"; exit 1; \
-	else \
-	  echo "Skipping $(2) (missing:$$missing): $(3)"; \
-	fi
+	@$(SUITE) bats $(1) "$(2)" "$(3)" $(4)
 endef
-# (The test build leaves policy-run in target/debug with the features cargo test compiled; a
-# plain cargo build would unify features differently and rebuild crates.)
 
-GET_KUBEWARDEN := install kwctl and policy-server from https://github.com/kubewarden/kubewarden-controller/releases
+GET_KUBEWARDEN := install kwctl and policy-server from https://github.com/kubewarden/kubewarden-controller/releases (or set KWCTL, POLICY_SERVER)
+GET_ENVTEST := set KUBEBUILDER_ASSETS to a folder with kube-apiserver, etcd and kubectl (setup-envtest use -p path), or put them on PATH
 
 # The real kwctl and policy-server as the oracle.
 kubewarden-tests: annotated-policy.wasm
-	$(call real_tool_suite,$(KWCTL) $(POLICY_SERVER) bats jq curl docker-registry,e2e-tests/kwctl.bats e2e-tests/policy-server.bats e2e-tests/signing.bats,$(GET_KUBEWARDEN))
+	$(call real_tool_suite,kwctl.bats,kwctl jq,$(GET_KUBEWARDEN),e2e-tests/kwctl.bats)
+	$(call real_tool_suite,policy-server.bats,kwctl policy-server docker-registry curl jq,$(GET_KUBEWARDEN); apt-get install docker-registry,e2e-tests/policy-server.bats)
+	$(call real_tool_suite,signing.bats,kwctl policy-server docker-registry curl jq,$(GET_KUBEWARDEN); apt-get install docker-registry,e2e-tests/signing.bats)
 
 # The policy deployed as a ClusterAdmissionPolicy would be: a real kube-apiserver with policy-server
 # as its webhook, driven with kubectl.
 e2e-cluster: annotated-policy.wasm
-	$(call real_tool_suite,kube-apiserver etcd kubectl $(POLICY_SERVER) bats jq curl openssl,e2e-tests/cluster.bats,$(GET_KUBEWARDEN); kube-apiserver from Kubernetes releases; apt-get install etcd-server kubernetes-client)
+	$(call real_tool_suite,cluster.bats,kube-apiserver etcd kubectl policy-server openssl curl jq,$(GET_ENVTEST); $(GET_KUBEWARDEN),e2e-tests/cluster.bats)
 
 # Seeds every fuzz target's corpus with the e2e fixtures (requests, their objects, settings) and
 # the regressions earlier fuzzing found.
@@ -137,7 +146,18 @@ fuzz-seeds:
 	done
 
 # A short bounded run of every fuzz target (part of make test); `make fuzz` runs them longer.
+# Without cargo-fuzz it skips with a line (CI installs it, so there it is a failure).
 fuzz-smoke: fuzz-seeds
+	@if cargo fuzz --version >/dev/null 2>&1; then \
+	  $(SUITE) fuzz "fuzz smoke" $(MAKE) --no-print-directory fuzz-smoke-run; \
+	elif [ -n "$$CI" ]; then \
+	  echo "CI: cargo-fuzz not found (.ci/run installs it)"; exit 1; \
+	else \
+	  echo "Skipping the fuzz smoke run (missing: cargo-fuzz): cargo install cargo-fuzz"; \
+	  $(SUITE) record "fuzz smoke" skipped $(words $(FUZZ_TARGETS)) "missing: cargo-fuzz"; \
+	fi
+
+fuzz-smoke-run:
 	@for t in $(FUZZ_TARGETS); do \
 	  log=fuzz/corpus/$$t-smoke.log; \
 	  $(CARGO_FUZZ) run --fuzz-dir fuzz $$t -- -max_total_time=$(SMOKE_FUZZ_SECONDS) -rss_limit_mb=4096 > $$log 2>&1 \
@@ -158,10 +178,12 @@ lint:
 fmt:
 	cargo fmt --all
 
-# The rules against CEL and Rego (in-process), then the policy in the real policy-server under wrk
-# load beside allow-all and pod-privileged (KUBEWARDEN_REFERENCE=DIR holds those two modules).
-bench: policy.wasm annotated-policy.wasm
+# The rules against CEL and Rego (in-process); the module on policy-server's engine (wapc +
+# wasmtime, in-process) against the project's allow-all floor; then, where policy-server, kwctl
+# and wrk are installed, the real policy-server under wrk load beside the same floor.
+bench: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
 	cargo bench -p sampledb-bench
+	cargo bench -p sampledb-wasmtime-host
 	python3 e2e-tests/bench/policy-server/bench.py
 
 clean:

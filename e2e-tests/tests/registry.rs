@@ -39,7 +39,18 @@ impl Drop for Registry {
     }
 }
 
-fn start_registry() -> Registry {
+/// Debian's docker-registry, where it is installed. Without it the test says so in one line and
+/// passes; in CI (CI set), which installs it, a missing registry is a failure.
+fn start_registry() -> Option<Registry> {
+    let found = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join("docker-registry").is_file())
+    });
+    if !found {
+        let line = "docker-registry not found: apt-get install docker-registry";
+        assert!(std::env::var_os("CI").is_none(), "CI: {line}");
+        eprintln!("Skipping the registry round trip: {line}");
+        return None;
+    }
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -73,7 +84,7 @@ fn start_registry() -> Registry {
         address,
     };
     wait_until_serving(&registry);
-    registry
+    Some(registry)
 }
 
 fn wait_until_serving(registry: &Registry) {
@@ -111,7 +122,9 @@ fn sha256(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "current_thread")]
 async fn push_pull_by_digest_and_evaluate_the_pulled_module() {
-    let registry = start_registry();
+    let Some(registry) = start_registry() else {
+        return;
+    };
     let module = annotated_module();
     let client = Client::new(ClientConfig {
         protocol: ClientProtocol::Http,

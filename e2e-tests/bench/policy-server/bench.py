@@ -3,9 +3,12 @@
 sets (an allow-all module) and a typical Kubewarden policy (pod-privileged); plus kwctl bench's mean
 `validate` time and policy-server's time to readiness for each module.
 
-Tools come from PATH (or KWCTL, POLICY_SERVER); the reference modules from KUBEWARDEN_REFERENCE (a
-directory with allow-all.wasm, pod-privileged.wasm and pod-privileged-review.json). Every process
-listens on 127.0.0.1 and is stopped whatever the outcome.
+Tools come from PATH (or KWCTL, POLICY_SERVER); where one is missing the benchmark says so in one
+line and exits 0 (`make bench` has then printed the in-process rows only). The floor is the
+project's own allow-all module (e2e-tests/bench/allow-all.wasm, annotated here with kwctl); a
+pod-privileged row is added when KUBEWARDEN_REFERENCE names a directory with pod-privileged.wasm
+and pod-privileged-review.json. Every process listens on 127.0.0.1 and is stopped whatever the
+outcome.
 """
 
 import json
@@ -138,47 +141,64 @@ def kwctl_bench(module, request):
 
 
 def main():
-    reference = os.environ.get("KUBEWARDEN_REFERENCE")
     missing = [tool for tool in (KWCTL, POLICY_SERVER, "wrk") if not shutil.which(tool)]
-    if missing or not reference:
-        sys.exit(f"policy-server benchmark needs {', '.join(missing) or 'KUBEWARDEN_REFERENCE'}: "
-                 "kwctl and policy-server from Kubewarden's releases, wrk from your distribution, and "
-                 "KUBEWARDEN_REFERENCE=DIR with allow-all.wasm, pod-privileged.wasm, pod-privileged-review.json")
-    reference = Path(reference).resolve()
+    if missing:
+        print(f"Skipping the policy-server rows (missing: {', '.join(missing)}): install kwctl and "
+              "policy-server from https://github.com/kubewarden/kubewarden-controller/releases "
+              "(or set KWCTL, POLICY_SERVER) and wrk from your distribution")
+        return
+    reference = os.environ.get("KUBEWARDEN_REFERENCE")
+    reference = Path(reference).resolve() if reference else None
     ours = ROOT / "annotated-policy.wasm"
-    rows = [
-        ("sampledb: valid object", ours, REQUESTS / "create-valid.json"),
-        ("sampledb: minimal object, defaults added", ours, REQUESTS / "create-minimal.json"),
-        ("sampledb: invalid object, 7 violations", ours, REQUESTS / "create-many-violations.json"),
-        ("allow-all (policy-server's floor), same valid object", reference / "allow-all.wasm",
-         REQUESTS / "create-valid.json"),
-        ("pod-privileged v1.0.13, its own review", reference / "pod-privileged.wasm",
-         reference / "pod-privileged-review.json"),
-    ]
-    results = {}
     with tempfile.TemporaryDirectory(prefix="sampledb-bench-") as tmp:
         workdir = Path(tmp)
-        # One policy-server at a time: idle servers beside the loaded one cost it throughput.
-        samples = {label: [] for label, _, _ in rows}
-        readiness = {label: [] for label, _, _ in rows}
-        for _ in range(ROUNDS):
-            for label, module, request in rows:
-                server = PolicyServer(module, workdir)
-                try:
-                    samples[label].append(load(server.url(), review(request), workdir, server.process.pid))
-                finally:
-                    server.stop()
-                readiness[label].append(server.readiness)
-        for label, _, _ in rows:
-            runs = sorted(samples[label], key=lambda run: run[0])
-            rps, p50, p99, answer, _ = runs[len(runs) // 2]
-            cpu = sorted(run[4] for run in samples[label])[len(runs) // 2]
-            ready = sorted(readiness[label])[len(readiness[label]) // 2]
-            results[label] = (rps, p50, p99, cpu, ready, answer["allowed"])
-        bench = {name: kwctl_bench(module, request) for name, module, request in (
-            ("sampledb (valid object)", ours, REQUESTS / "create-valid.json"),
-            ("allow-all", reference / "allow-all.wasm", REQUESTS / "create-valid.json"),
-            ("pod-privileged", reference / "pod-privileged.wasm", reference / "pod-privileged-review.json"))}
+        floor = annotated_floor(workdir)
+        rows = [
+            ("sampledb: valid object", ours, REQUESTS / "create-valid.json"),
+            ("sampledb: minimal object, defaults added", ours, REQUESTS / "create-minimal.json"),
+            ("sampledb: invalid object, 7 violations", ours, REQUESTS / "create-many-violations.json"),
+            ("allow-all floor (the project's), same valid object", floor,
+             REQUESTS / "create-valid.json"),
+        ]
+        if reference and (reference / "pod-privileged.wasm").is_file():
+            rows.append(("pod-privileged, its own review", reference / "pod-privileged.wasm",
+                         reference / "pod-privileged-review.json"))
+        run_rows(rows, workdir)
+
+
+def annotated_floor(workdir):
+    """The project's allow-all module with the metadata policy-server insists on."""
+    metadata = workdir / "allow-all-metadata.yml"
+    metadata.write_text("rules: []\nmutating: false\ncontextAwareResources: []\n"
+                        "executionMode: kubewarden-wapc\nbackgroundAudit: false\n"
+                        "annotations:\n  io.kubewarden.policy.title: allow-all\n")
+    out = workdir / "allow-all-annotated.wasm"
+    subprocess.run([KWCTL, "annotate", "-m", str(metadata), "-o", str(out),
+                    str(ROOT / "e2e-tests" / "bench" / "allow-all.wasm")], check=True)
+    return out
+
+
+def run_rows(rows, workdir):
+    results = {}
+    # One policy-server at a time: idle servers beside the loaded one cost it throughput.
+    samples = {label: [] for label, _, _ in rows}
+    readiness = {label: [] for label, _, _ in rows}
+    for _ in range(ROUNDS):
+        for label, module, request in rows:
+            server = PolicyServer(module, workdir)
+            try:
+                samples[label].append(load(server.url(), review(request), workdir, server.process.pid))
+            finally:
+                server.stop()
+            readiness[label].append(server.readiness)
+    for label, _, _ in rows:
+        runs = sorted(samples[label], key=lambda run: run[0])
+        rps, p50, p99, answer, _ = runs[len(runs) // 2]
+        cpu = sorted(run[4] for run in samples[label])[len(runs) // 2]
+        ready = sorted(readiness[label])[len(readiness[label]) // 2]
+        results[label] = (rps, p50, p99, cpu, ready, answer["allowed"])
+    bench = {label: kwctl_bench(module, request) for label, module, request in
+             (rows[0], rows[3]) + tuple(rows[4:])}
 
     print(f"policy-server, {WORKERS} workers; wrk -t2 -c{CONNECTIONS} -d{DURATION}s on the same 2 cores; "
           f"median of {ROUNDS} interleaved rounds\n")
@@ -188,15 +208,16 @@ def main():
         print(f"| {label} | {allowed} | {rps:,.0f} | {p50:,.0f} | {p99:,.0f} | {cpu:,.0f} | {ready:.2f} |")
     valid = results[rows[0][0]][0]
     floor = results[rows[3][0]][0]
-    privileged = results[rows[4][0]][0]
     # The same ratios round by round: how far one run's figure can be trusted on this machine.
     def spread(label, other):
         ratios = [mine[0] / theirs[0] for mine, theirs in zip(samples[label], samples[other])]
         return f"rounds {min(ratios):.2f}-{max(ratios):.2f}x"
-    print(f"\nsampledb / allow-all throughput: {valid / floor:.2f}x (target >= 0.9x; "
+    print(f"\nsampledb / allow-all throughput: {valid / floor:.2f}x (aim >= 0.95x; "
           f"{spread(rows[0][0], rows[3][0])})")
-    print(f"sampledb / pod-privileged throughput: {valid / privileged:.2f}x (target >= 1.5x; "
-          f"{spread(rows[0][0], rows[4][0])})")
+    if len(rows) > 4:
+        privileged = results[rows[4][0]][0]
+        print(f"sampledb / pod-privileged throughput: {valid / privileged:.2f}x (target >= 1.5x; "
+              f"{spread(rows[0][0], rows[4][0])})")
     print("\n| kwctl bench | mean validate µs |")
     print("|---|---:|")
     for name, mean in bench.items():

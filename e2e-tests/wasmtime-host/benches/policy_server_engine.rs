@@ -1,0 +1,161 @@
+//! `make bench`, in-process on the engine policy-server embeds (wapc + wasmtime-provider): what a
+//! request costs sampledb against the project's own allow-all floor module.
+//!
+//! - fresh instance: instantiation plus `validate`, as policy-server pays for every request;
+//! - warm `validate`: one instance called again and again, what `kwctl bench` times.
+//!
+//! Rows are measured in interleaved rounds (each round times every row in turn) so that a
+//! slower moment of the machine lands on every row alike; each figure is the median over all
+//! requests of all rounds. BENCH_ROUNDS sets the rounds (default 30).
+
+use anyhow::{Context, Result, anyhow};
+use sampledb_e2e::host::call_instance;
+use sampledb_wasmtime_host::WasmtimePolicy;
+use serde_json::{Value, json};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const PER_ROUND: usize = 100;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("{} (run make bench)", path.display()))
+}
+
+/// The `validate` payload of a fixture request with the default settings.
+fn payload(fixture: &str) -> Result<Vec<u8>> {
+    let path = root().join(format!("e2e-tests/fixtures/requests/{fixture}.json"));
+    let document: Value = serde_json::from_slice(&read(&path)?)?;
+    let request = document.get("request").cloned().unwrap_or(document);
+    Ok(json!({"request": request, "settings": {}})
+        .to_string()
+        .into_bytes())
+}
+
+struct Row {
+    label: String,
+    policy: usize,
+    payload: Vec<u8>,
+    fresh: Vec<Duration>,
+    warm: Vec<Duration>,
+}
+
+fn median(samples: &mut [Duration]) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1e6
+}
+
+/// Bytes the module's data segments copy into memory at every instantiation.
+fn data_segment_bytes(module: &[u8]) -> Result<usize> {
+    let mut total = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(module) {
+        if let wasmparser::Payload::DataSection(reader) = payload? {
+            for data in reader {
+                total += data?.data.len();
+            }
+        }
+    }
+    Ok(total)
+}
+
+fn main() -> Result<()> {
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(30);
+    let modules = [
+        ("sampledb", root().join("annotated-policy.wasm")),
+        (
+            "allow-all floor",
+            root().join("e2e-tests/bench/allow-all.wasm"),
+        ),
+    ];
+    let mut policies = Vec::new();
+    println!("Modules, on wapc + wasmtime-provider (policy-server's engine):");
+    for (name, path) in &modules {
+        let bytes = read(path)?;
+        let started = Instant::now();
+        policies.push(WasmtimePolicy::from_bytes(&bytes)?);
+        println!(
+            "  {name:<16} {:>8} bytes, data segments {:>7} bytes, compiled in {:.0} ms ({})",
+            bytes.len(),
+            data_segment_bytes(&bytes)?,
+            started.elapsed().as_secs_f64() * 1e3,
+            path.display()
+        );
+    }
+    let requests = [
+        ("valid object", "create-valid"),
+        ("defaults added", "create-minimal"),
+        ("7 violations", "create-many-violations"),
+    ];
+    let mut rows = Vec::new();
+    for (what, fixture) in requests {
+        for (policy, (name, _)) in modules.iter().enumerate() {
+            rows.push(Row {
+                label: format!("{name}: {what}"),
+                policy,
+                payload: payload(fixture)?,
+                fresh: Vec::new(),
+                warm: Vec::new(),
+            });
+        }
+    }
+    let warm_hosts: Vec<_> = policies
+        .iter()
+        .map(WasmtimePolicy::instantiate)
+        .collect::<Result<_>>()?;
+    for row in &rows {
+        // Warm-up, and proof that the answer is an answer.
+        let answer = call_instance(
+            &policies[row.policy].instantiate()?,
+            "validate",
+            &row.payload,
+        )?;
+        serde_json::from_slice::<Value>(&answer).map_err(|e| anyhow!("{}: {e}", row.label))?;
+    }
+    for _ in 0..rounds {
+        for row in rows.iter_mut() {
+            let policy = &policies[row.policy];
+            for _ in 0..PER_ROUND {
+                let started = Instant::now();
+                let host = policy.instantiate()?;
+                black_box(call_instance(&host, "validate", &row.payload)?);
+                row.fresh.push(started.elapsed());
+            }
+            let host = &warm_hosts[row.policy];
+            for _ in 0..PER_ROUND {
+                let started = Instant::now();
+                black_box(call_instance(host, "validate", &row.payload)?);
+                row.warm.push(started.elapsed());
+            }
+        }
+    }
+    println!("\nPer request, median of {rounds} interleaved rounds x {PER_ROUND} requests (µs):\n");
+    println!("| request | fresh instance + validate | warm validate |");
+    println!("|---|---:|---:|");
+    let mut medians = Vec::new();
+    for row in rows.iter_mut() {
+        let (fresh, warm) = (median(&mut row.fresh), median(&mut row.warm));
+        println!("| {} | {fresh:.1} | {warm:.1} |", row.label);
+        medians.push((fresh, warm));
+    }
+    println!("\nsampledb / allow-all floor (targets: fresh <= 1.10x, warm <= 1.50x):\n");
+    println!("| request | fresh instance | warm validate |");
+    println!("|---|---:|---:|");
+    for (index, (what, _)) in requests.iter().enumerate() {
+        let (ours, floor) = (medians[2 * index], medians[2 * index + 1]);
+        let (fresh, warm) = (ours.0 / floor.0, ours.1 / floor.1);
+        let mark = |ratio: f64, target: f64| if ratio <= target { "met" } else { "not met" };
+        println!(
+            "| {what} | {fresh:.2}x ({}) | {warm:.2}x ({}) |",
+            mark(fresh, 1.10),
+            mark(warm, 1.50)
+        );
+    }
+    Ok(())
+}
