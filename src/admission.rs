@@ -57,7 +57,8 @@ impl Decision {
             code: self.code,
             mutated_object: self.mutated_object,
             audit_annotations: None,
-            warnings: (!self.warnings.is_empty()).then_some(self.warnings),
+            warnings: (!self.warnings.is_empty())
+                .then(|| crate::findings::bounded_warnings(self.warnings)),
         }
     }
 }
@@ -126,9 +127,13 @@ fn admit_write(
     } else {
         None
     };
-    // A SampleDB being deleted only has its finalizers removed; refusing that update because a
-    // rule changed since the object was stored would leave it stuck in deletion.
-    if is_update && lookup(&object, &["metadata", "deletionTimestamp"]).is_some() {
+    // A SampleDB being deleted has its finalizers removed by updates that leave the spec as
+    // stored: refusing one because a rule or a setting changed since would leave it stuck in
+    // deletion. An update that changes the spec while the finalizers run is checked as any other.
+    if let Some(old) = &old
+        && lookup(&object, &["metadata", "deletionTimestamp"]).is_some()
+        && object.get("spec") == old.get("spec")
+    {
         return Decision::accept();
     }
 
@@ -148,9 +153,13 @@ fn admit_write(
         old
     });
     // Cluster lookups only for an object the rules accept: a refused one gains nothing from them.
+    let context = context_checks::Context {
+        old: old.as_ref(),
+        request_namespace: lookup_str(request, &["namespace"]),
+    };
     if findings.errors.is_empty()
         && let Err(failed) =
-            context_checks::check(&object, old.as_ref(), settings, cluster, &mut findings)
+            context_checks::check(&object, &context, settings, cluster, &mut findings)
     {
         let mut decision = Decision::reject(500, failed.0);
         decision.warnings = findings.warnings;

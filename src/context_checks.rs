@@ -4,7 +4,7 @@
 //! [`LookupFailed`] that the caller turns into a 500: the policy cannot tell whether the object is
 //! fine, and must not guess.
 
-use crate::cluster::{ClusterView, Query};
+use crate::cluster::{ClusterView, PERMISSION_PROBE_CLASS, Query};
 use crate::findings::Findings;
 use crate::object::{lookup, lookup_str, parse_quantity};
 use crate::settings::{CheckMode, Settings};
@@ -61,16 +61,37 @@ impl Reporter<'_> {
     }
 }
 
-/// Runs the checks the settings turn on. `old` is the stored object on UPDATE (both defaulted).
+/// Said of a Secret looked up in `default` because neither the object nor the request names a
+/// namespace.
+pub const NAMESPACE_ASSUMED: &str =
+    "(namespace default assumed: neither the object nor the request names one)";
+
+/// What the checks read besides the object: the stored object on UPDATE (both defaulted) and the
+/// request's namespace, where the API server will store an object that names none.
+pub struct Context<'a> {
+    pub old: Option<&'a Value>,
+    pub request_namespace: Option<&'a str>,
+}
+
+/// Only an object the API server could store under this name is compared with the one asked for:
+/// a host that answered with another object must not pass the check.
+fn is_named(item: &Value, name: &str, namespace: Option<&str>) -> bool {
+    let metadata = &item["metadata"];
+    metadata["name"].as_str() == Some(name)
+        && namespace.is_none_or(|ns| metadata["namespace"].as_str() == Some(ns))
+}
+
+/// Runs the checks the settings turn on.
 pub fn check(
     object: &Value,
-    old: Option<&Value>,
+    context: &Context,
     settings: &Settings,
     view: &dyn ClusterView,
     findings: &mut Findings,
 ) -> Result<(), LookupFailed> {
+    let old = context.old;
     if settings.credentials_secret_check != CheckMode::Off && old.is_none() {
-        check_secret(object, settings, view, findings)?;
+        check_secret(object, context.request_namespace, settings, view, findings)?;
     }
     if settings.storage_class_check != CheckMode::Off {
         check_storage_class(object, old, settings, view, findings)?;
@@ -80,6 +101,7 @@ pub fn check(
 
 fn check_secret(
     object: &Value,
+    request_namespace: Option<&str>,
     settings: &Settings,
     view: &dyn ClusterView,
     findings: &mut Findings,
@@ -87,7 +109,15 @@ fn check_secret(
     let Some(name) = lookup_str(object, &["spec", "credentials", "secretName"]) else {
         return Ok(());
     };
-    let namespace = lookup_str(object, &["metadata", "namespace"]).unwrap_or("default");
+    let named = lookup_str(object, &["metadata", "namespace"])
+        .filter(|ns| !ns.is_empty())
+        .or(request_namespace.filter(|ns| !ns.is_empty()));
+    let namespace = named.unwrap_or("default");
+    let assumed = if named.is_none() {
+        format!(" {NAMESPACE_ASSUMED}")
+    } else {
+        String::new()
+    };
     let mut report = Reporter {
         mode: settings.credentials_secret_check,
         findings,
@@ -99,9 +129,12 @@ fn check_secret(
     let Some(items) = report.lookup(view, query)? else {
         return Ok(());
     };
-    let Some(secret) = items.first() else {
+    let Some(secret) = items
+        .iter()
+        .find(|item| is_named(item, name, Some(namespace)))
+    else {
         let detail = format!(
-            "no Secret {name} in namespace {namespace}: the database and backup Pods could not start"
+            "no Secret {name} in namespace {namespace}{assumed}: the database and backup Pods could not start"
         );
         report.problem(SECRET_PATH, None, detail);
         return Ok(());
@@ -118,7 +151,7 @@ fn check_secret(
         .filter(|key| !has(key))
         .collect();
     if !missing.is_empty() {
-        let detail = format!("the Secret lacks the keys {}", missing.join(", "));
+        let detail = format!("the Secret lacks the keys {}{assumed}", missing.join(", "));
         report.problem(SECRET_PATH, Some(name), detail);
     }
     Ok(())
@@ -172,11 +205,21 @@ fn check_storage_class(
             ),
         ),
     };
+    // The class list is served from policy-server's watch cache, which waits forever where the
+    // read is forbidden: a direct read first fails fast instead.
+    if named.is_none() {
+        let probe = Query::StorageClass {
+            name: PERMISSION_PROBE_CLASS.to_string(),
+        };
+        if report.lookup(view, probe)?.is_none() {
+            return Ok(());
+        }
+    }
     let Some(items) = report.lookup(view, query)? else {
         return Ok(());
     };
     let found = match named {
-        Some(_) => items.into_iter().next(),
+        Some(name) => items.into_iter().find(|item| is_named(item, name, None)),
         None => items.into_iter().find(is_default_class),
     };
     let Some(class) = found else {

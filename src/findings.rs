@@ -5,6 +5,10 @@
 use serde_json::Value;
 use std::fmt;
 
+/// Most violations a message lists, and most warnings an answer carries: a hostile object with
+/// 100,000 bad fields must not draw a 20 MB answer. The rest are counted.
+pub const MAX_LISTED: usize = 100;
+
 /// Longest rendering of an offending value in a message: a 1 MB label must not become a 1 MB error.
 const MAX_VALUE_CHARS: usize = 64;
 
@@ -84,14 +88,31 @@ impl Findings {
         });
     }
 
-    /// Every error on one line, in the order the checks found them.
+    /// The errors on one line, in the order the checks found them: the first [`MAX_LISTED`],
+    /// then how many more there are.
     pub fn error_list(&self) -> String {
-        self.errors
+        let mut list = self
+            .errors
             .iter()
+            .take(MAX_LISTED)
             .map(ToString::to_string)
             .collect::<Vec<_>>()
-            .join("; ")
+            .join("; ");
+        if let Some(more) = self.errors.len().checked_sub(MAX_LISTED).filter(|n| *n > 0) {
+            list.push_str(&format!("; ... and {more} more violations"));
+        }
+        list
     }
+}
+
+/// The first [`MAX_LISTED`] warnings, then one saying how many more there are.
+pub fn bounded_warnings(mut warnings: Vec<String>) -> Vec<String> {
+    if warnings.len() > MAX_LISTED {
+        let more = warnings.len() - MAX_LISTED;
+        warnings.truncate(MAX_LISTED);
+        warnings.push(format!("... and {more} more warnings"));
+    }
+    warnings
 }
 
 /// A value as JSON text, cut to a readable length on a character boundary.
@@ -130,6 +151,34 @@ mod tests {
             findings.error_list(),
             "spec.version: Required value: a version is required; spec.replicas: Invalid value: 12: must be at most 9; spec.storage.size: Forbidden: may not shrink"
         );
+    }
+
+    #[test]
+    fn at_most_a_hundred_violations_are_listed_then_counted() {
+        let mut findings = Findings::default();
+        for i in 0..MAX_LISTED + 25 {
+            findings.required(&format!("spec.f{i}"), "x");
+        }
+        let list = findings.error_list();
+        assert_eq!(list.matches("Required value").count(), MAX_LISTED);
+        assert!(list.starts_with("spec.f0: Required value: x; spec.f1:"));
+        assert!(
+            list.ends_with("spec.f99: Required value: x; ... and 25 more violations"),
+            "{list}"
+        );
+        findings.errors.truncate(MAX_LISTED);
+        assert!(!findings.error_list().contains("more violations"));
+    }
+
+    #[test]
+    fn at_most_a_hundred_warnings_then_a_count() {
+        let warnings: Vec<String> = (0..MAX_LISTED + 3).map(|i| format!("w{i}")).collect();
+        let bounded = bounded_warnings(warnings);
+        assert_eq!(bounded.len(), MAX_LISTED + 1);
+        assert_eq!(bounded[MAX_LISTED - 1], "w99");
+        assert_eq!(bounded[MAX_LISTED], "... and 3 more warnings");
+        let exact: Vec<String> = (0..MAX_LISTED).map(|i| format!("w{i}")).collect();
+        assert_eq!(bounded_warnings(exact.clone()), exact);
     }
 
     #[test]

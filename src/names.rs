@@ -3,6 +3,15 @@
 pub const DNS1035_LABEL: &str = "must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";
 pub const DNS1123_SUBDOMAIN: &str = "must be a DNS-1123 subdomain: lower-case alphanumeric labels separated by '.', each starting and ending with a letter or digit, at most 253 characters";
 
+pub const DNS1035_PREFIX: &str = "must be the start of a DNS-1035 label: a lower-case letter first, then lower-case letters, digits and '-'";
+
+/// A `generateName`: the API server appends random lower-case letters and digits to it, so it is
+/// valid when some DNS-1035 label starts with it (the length is checked apart).
+pub fn is_dns1035_prefix(prefix: &str) -> bool {
+    let bytes = prefix.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_lowercase) && bytes.iter().all(|b| is_label_byte(*b))
+}
+
 pub fn is_dns1035_label(name: &str) -> bool {
     let bytes = name.as_bytes();
     match (bytes.first(), bytes.last()) {
@@ -54,6 +63,21 @@ mod tests {
     #[case("bäse", false)]
     fn dns1035(#[case] name: &str, #[case] valid: bool) {
         assert_eq!(is_dns1035_label(name), valid);
+    }
+
+    #[rstest]
+    #[case("db-", true)]
+    #[case("orders", true)]
+    #[case("a1-b2-", true)]
+    #[case("1db-", false)]
+    #[case("db.x-", false)]
+    #[case("-db", false)]
+    #[case("Db-", false)]
+    #[case("db_", false)]
+    #[case("db é-", false)]
+    #[case("", false)]
+    fn dns1035_prefix(#[case] prefix: &str, #[case] valid: bool) {
+        assert_eq!(is_dns1035_prefix(prefix), valid);
     }
 
     #[rstest]

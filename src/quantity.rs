@@ -237,6 +237,35 @@ mod tests {
         assert_eq!(Quantity::parse(input), Err(expected));
     }
 
+    /// Around the edge of what 128 bits of nano-units hold (about 1.7e29 units): every value past
+    /// it is "too large", never a wrapped number that could compare as small.
+    #[rstest]
+    #[case("170141183460469231731687303715.884105728")]
+    #[case("-170141183460469231731687303715.884105728")]
+    #[case("340282366920938463463374607431768211455")]
+    #[case("1e38")]
+    #[case("1e39")]
+    #[case("1e40")]
+    #[case("1e41")]
+    #[case("9.99e39")]
+    #[case("147573952589676412928Ei")]
+    #[case("1000000000000000000000Pi")]
+    fn past_128_bits_is_too_large(#[case] input: &str) {
+        assert_eq!(
+            Quantity::parse(input),
+            Err(QuantityError::TooLarge),
+            "{input}"
+        );
+    }
+
+    #[test]
+    fn the_largest_quantity_held_is_exact_and_ordered() {
+        let largest = q("170141183460469231731687303715.884105727");
+        assert!(largest > q("1e29"));
+        assert!(q("-170141183460469231731687303715.884105727") < q("-1e29"));
+        assert!(q("147573952589Ei") > q("1Ei"));
+    }
+
     #[test]
     fn fractions_below_a_nano_round_up_like_kubernetes() {
         assert_eq!(q("0.1n"), q("1n"));

@@ -3,7 +3,7 @@
 
 use crate::cron;
 use crate::findings::Findings;
-use crate::names::{self, DNS1035_LABEL, DNS1123_SUBDOMAIN};
+use crate::names::{self, DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};
 use crate::object::{bool_at, field, object_at, quantity_of, quantity_text, str_at};
 use crate::quantity::Quantity;
 use crate::retention::{self, RETENTION_FORMAT};
@@ -16,6 +16,7 @@ pub const VERSION_REQUIRED: &str = "set the engine version, such as \"16.4\"";
 pub const VERSION_NOT_STRING: &str = "must be a string such as \"16.4\" (quote it in YAML)";
 pub const REPLICAS_NOT_INTEGER: &str = "must be an integer";
 pub const STORAGE_SIZE_REQUIRED: &str = "set the volume size, such as \"20Gi\"";
+pub const STORAGE_CLASS_NAME_FORMAT: &str = "must be a DNS-1123 subdomain (the name of a StorageClass), or left out to use the cluster's default class";
 pub const STORAGE_NOT_POSITIVE: &str = "must be greater than zero";
 pub const QUANTITY_NEGATIVE: &str = "must not be negative";
 pub const SECRET_NAME_REQUIRED: &str = "name the Secret that holds the database credentials";
@@ -78,7 +79,15 @@ fn check_name(object: &Map<String, Value>, settings: &Settings, findings: &mut F
     }
     // Mutating admission runs before the API server turns generateName into a name.
     match str_at(metadata, "generateName", "metadata.generateName", findings) {
+        Some("") => findings.required("metadata.name", NAME_REQUIRED),
         Some(prefix) => {
+            if !names::is_dns1035_prefix(prefix) {
+                findings.invalid(
+                    "metadata.generateName",
+                    &Value::from(prefix),
+                    DNS1035_PREFIX,
+                );
+            }
             let longest = max.saturating_sub(GENERATED_SUFFIX_LENGTH);
             if prefix.chars().count() > longest {
                 findings.invalid(
@@ -173,6 +182,11 @@ fn check_storage(spec: &Map<String, Value>, settings: &Settings, findings: &mut 
         }
     }
     if let Some(class) = str_at(storage, "storageClassName", CLASS, findings) {
+        // The class name goes into a cluster lookup: only a real object name may get that far.
+        if !names::is_dns1123_subdomain(class) {
+            findings.invalid(CLASS, &Value::from(class), STORAGE_CLASS_NAME_FORMAT);
+            return;
+        }
         let allowed = &settings.allowed_storage_classes;
         if !allowed.is_empty() && !allowed.iter().any(|name| name == class) {
             findings.invalid(

@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use rstest::rstest;
-use sampledb_policy::cluster::{ClusterView, InMemoryCluster, Query};
+use sampledb_policy::cluster::{ClusterView, InMemoryCluster, PERMISSION_PROBE_CLASS, Query};
+use sampledb_policy::context_checks::NAMESPACE_ASSUMED;
 use serde_json::{Value, json};
 use std::cell::RefCell;
 
@@ -130,7 +131,7 @@ enum Expect {
 #[case::lookup_fails(
     create_request(sampledb()),
     vec![],
-    Expect::LookupFailure("cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/list_resources_by_namespace) failed: connection refused")
+    Expect::LookupFailure("cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/get_resource) failed: connection refused")
 )]
 fn every_outcome_under_every_mode(
     #[case] request: Value,
@@ -210,8 +211,13 @@ fn at_most_one_lookup_per_referenced_object() {
     let (_, queries) = run(grow_request(None), "Deny", InMemoryCluster::new(healthy()));
     assert_eq!(
         queries,
-        vec![Query::StorageClasses],
-        "an update checks no Secret (the name is immutable)"
+        vec![
+            Query::StorageClass {
+                name: PERMISSION_PROBE_CLASS.into()
+            },
+            Query::StorageClasses
+        ],
+        "an update checks no Secret (the name is immutable); the class list follows a direct read"
     );
 }
 
@@ -260,5 +266,147 @@ fn configured_secret_keys_are_the_ones_required() {
         vec![
             "spec.credentials.secretName: Invalid value: \"example-database-credentials\": the Secret lacks the keys dsn"
         ]
+    );
+}
+
+/// A host that answers every lookup with every object it has, whatever was asked: what a
+/// selector steered by the object's own fields would give. Only the object asked for counts.
+struct AnswersEverything(Vec<Value>);
+
+impl ClusterView for AnswersEverything {
+    fn list(&self, _query: &Query) -> Result<Vec<Value>, String> {
+        Ok(self.0.clone())
+    }
+}
+
+fn run_against(request: Value, view: &dyn ClusterView) -> ValidationResponse {
+    let settings = json!({"credentialsSecretCheck": "Deny", "storageClassCheck": "Deny"});
+    let payload = json!({"request": request, "settings": settings}).to_string();
+    serde_json::from_slice(&sampledb_policy::validate_with(payload.as_bytes(), view).unwrap())
+        .unwrap()
+}
+
+#[rstest]
+#[case::secret_of_another_name(
+    vec![{ let mut s = secret(&["username", "password"]); s["metadata"]["name"] = json!("other"); s }, class("standard", true, true)],
+    "spec.credentials.secretName: Not found: no Secret example-database-credentials in namespace shop"
+)]
+#[case::secret_of_another_namespace(
+    vec![{ let mut s = secret(&["username", "password"]); s["metadata"]["namespace"] = json!("other"); s }, class("standard", true, true)],
+    "spec.credentials.secretName: Not found: no Secret example-database-credentials in namespace shop"
+)]
+#[case::class_of_another_name(
+    vec![secret(&["username", "password"]), class("standard", true, true)],
+    "spec.storage.storageClassName: Not found: no StorageClass gold in the cluster"
+)]
+fn an_answer_about_another_object_is_not_the_object(
+    #[case] cluster: Vec<Value>,
+    #[case] expected: &str,
+) {
+    let object = with(sampledb(), "/spec/storage/storageClassName", json!("gold"));
+    let response = run_against(create_request(object), &AnswersEverything(cluster));
+    assert!(!response.accepted);
+    assert!(
+        violations(&response)
+            .iter()
+            .any(|v| v.starts_with(expected)),
+        "{:?}",
+        response.message
+    );
+}
+
+/// A class name that is no object name is a violation, and nothing is looked up for it.
+#[rstest]
+#[case::selector_operator("=standard")]
+#[case::selector_list("standard,metadata.name!=x")]
+#[case::upper_case("Standard")]
+#[case::empty("")]
+#[case::space("fast ssd")]
+#[case::too_long(&"a".repeat(254))]
+fn a_class_name_that_could_steer_a_lookup_is_refused_unlooked(#[case] name: &str) {
+    let object = with(sampledb(), "/spec/storage/storageClassName", json!(name));
+    let (response, queries) = run(
+        create_request(object),
+        "Deny",
+        InMemoryCluster::new(healthy()),
+    );
+    assert!(!response.accepted);
+    assert_eq!(
+        violations(&response),
+        vec![format!(
+            "spec.storage.storageClassName: Invalid value: {}: {}",
+            sampledb_policy::findings::render_value(&json!(name)),
+            sampledb_policy::validation::STORAGE_CLASS_NAME_FORMAT
+        )]
+    );
+    assert!(queries.is_empty(), "{queries:?}");
+}
+
+/// The Secret is looked up where the API server will store the SampleDB: the object's
+/// namespace, else the request's; only with neither is `default` assumed, and said.
+#[rstest]
+#[case::object_namespace(Some("shop"), Some("elsewhere"), "shop", false)]
+#[case::request_namespace(None, Some("shop"), "shop", false)]
+#[case::neither(None, None, "default", true)]
+fn the_secret_is_looked_up_in_the_objects_namespace(
+    #[case] object_namespace: Option<&str>,
+    #[case] request_namespace: Option<&str>,
+    #[case] looked_in: &str,
+    #[case] assumed: bool,
+) {
+    let mut object = sampledb();
+    match object_namespace {
+        Some(ns) => object["metadata"]["namespace"] = json!(ns),
+        None => {
+            object["metadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("namespace");
+        }
+    }
+    let mut request = create_request(object);
+    match request_namespace {
+        Some(ns) => request["namespace"] = json!(ns),
+        None => {
+            request.as_object_mut().unwrap().remove("namespace");
+        }
+    }
+    let (response, queries) = run(request, "Deny", InMemoryCluster::new(vec![]));
+    assert_eq!(
+        queries[0],
+        Query::Secret {
+            namespace: looked_in.into(),
+            name: "example-database-credentials".into()
+        }
+    );
+    let message = response.message.unwrap_or_default();
+    assert!(
+        message.contains(&format!("in namespace {looked_in}")),
+        "{message}"
+    );
+    assert_eq!(message.contains(NAMESPACE_ASSUMED), assumed, "{message}");
+}
+
+/// Where the class read fails (RBAC missing, API server unreachable), the list that would wait
+/// on policy-server's cache is never made.
+#[test]
+fn a_failed_class_read_stops_before_the_class_list() {
+    let cluster = InMemoryCluster {
+        objects: healthy(),
+        failing: Some("storageclasses.storage.k8s.io is forbidden (Forbidden)".into()),
+    };
+    let (response, queries) = run(grow_request(None), "Deny", cluster);
+    assert_eq!(response.code, Some(500));
+    assert_eq!(
+        queries,
+        vec![Query::StorageClass {
+            name: PERMISSION_PROBE_CLASS.into()
+        }]
+    );
+    assert_eq!(
+        response.message.as_deref(),
+        Some(
+            "cannot check the cluster: looking up StorageClass sampledb-policy-read-probe (kubernetes/get_resource) failed: storageclasses.storage.k8s.io is forbidden (Forbidden)"
+        )
     );
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use rstest::rstest;
-use sampledb_policy::names::{DNS1035_LABEL, DNS1123_SUBDOMAIN};
+use sampledb_policy::names::{DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};
 use sampledb_policy::retention::RETENTION_FORMAT;
 use sampledb_policy::validation::*;
 use sampledb_policy::version::{LATEST_REFUSED, VERSION_FORMAT};
@@ -57,6 +57,31 @@ fn name_missing_is_required_and_generate_name_is_checked_instead() {
             "metadata.generateName: Invalid value: \"{}\": must be no more than 45 characters, so that the generated name fits in 50",
             "a".repeat(46)
         )],
+    );
+}
+
+/// A mutating policy sees a generateName before the API server appends its suffix: the prefix
+/// must start a DNS-1035 label, and be short enough for the suffix.
+#[rstest]
+#[case::word("orders-", vec![])]
+#[case::letters_digits("db2-", vec![])]
+#[case::no_dash("db", vec![])]
+#[case::digit_first("1db-", vec![format!("metadata.generateName: Invalid value: \"1db-\": {DNS1035_PREFIX}")])]
+#[case::dot("db.x-", vec![format!("metadata.generateName: Invalid value: \"db.x-\": {DNS1035_PREFIX}")])]
+#[case::dash_first("-db", vec![format!("metadata.generateName: Invalid value: \"-db\": {DNS1035_PREFIX}")])]
+#[case::upper_case("Orders-", vec![format!("metadata.generateName: Invalid value: \"Orders-\": {DNS1035_PREFIX}")])]
+#[case::underscore("db_", vec![format!("metadata.generateName: Invalid value: \"db_\": {DNS1035_PREFIX}")])]
+#[case::empty("", vec![format!("metadata.name: Required value: {NAME_REQUIRED}")])]
+#[case::bad_and_long(&format!("1{}", "a".repeat(45)), vec![
+    format!("metadata.generateName: Invalid value: \"1{}\": {DNS1035_PREFIX}", "a".repeat(45)),
+    format!("metadata.generateName: Invalid value: \"1{}\": must be no more than 45 characters, so that the generated name fits in 50", "a".repeat(45)),
+])]
+fn generate_name_prefixes(#[case] prefix: &str, #[case] expected: Vec<String>) {
+    let object = without(sampledb(), "/metadata/name");
+    check(
+        with(object, "/metadata/generateName", json!(prefix)),
+        json!({}),
+        &expected,
     );
 }
 

@@ -215,6 +215,10 @@ fn rejected_requests_carry_no_mutation() {
 #[case::version_newest_not_deprecated(json!({"allowedVersions": ["14", "15"], "deprecatedVersions": ["15"]}), "/spec/version", json!("14"))]
 #[case::version_kept_when_allowed(json!({"allowedVersions": ["16", "17"]}), "/spec/version", json!("16"))]
 #[case::admin_default_wins(json!({"allowedVersions": ["16", "17"], "defaults": {"version": "17"}}), "/spec/version", json!("17"))]
+#[case::built_in_moves_off_a_deprecated_major(json!({"allowedVersions": ["15", "16", "17"], "deprecatedVersions": ["16"]}), "/spec/version", json!("17"))]
+#[case::built_in_moves_to_an_older_major_when_newer_are_deprecated(json!({"allowedVersions": ["15", "16", "17"], "deprecatedVersions": ["16", "17"]}), "/spec/version", json!("15"))]
+#[case::all_deprecated_newest_allowed(json!({"allowedVersions": ["15", "16"], "deprecatedVersions": ["15", "16"]}), "/spec/version", json!("16"))]
+#[case::admin_default_on_deprecated_major_kept(json!({"allowedVersions": ["16", "17"], "deprecatedVersions": ["16"], "defaults": {"version": "16"}}), "/spec/version", json!("16"))]
 fn unset_defaults_follow_the_bounds(
     #[case] settings: Value,
     #[case] pointer: &str,
@@ -222,4 +226,13 @@ fn unset_defaults_follow_the_bounds(
 ) {
     let object = mutated(&create(minimal(), settings));
     assert_eq!(object.pointer(pointer), Some(&expected));
+}
+
+/// The user who wrote no version hears nothing about a deprecated one.
+#[test]
+fn a_defaulted_version_draws_no_deprecation_warning() {
+    let settings = json!({"allowedVersions": ["15", "16", "17"], "deprecatedVersions": ["16"]});
+    let response = create(minimal(), settings);
+    assert!(response.accepted, "{:?}", response.message);
+    assert_eq!(warnings(&response), Vec::<String>::new());
 }

@@ -144,3 +144,76 @@ fn an_object_being_deleted_can_drop_its_finalizers() {
     assert!(response.accepted, "{:?}", response.message);
     assert!(response.mutated_object.is_none());
 }
+
+fn being_deleted(object: Value) -> Value {
+    let object = with(
+        object,
+        "/metadata/deletionTimestamp",
+        json!("2026-11-22T10:00:00Z"),
+    );
+    with(
+        object,
+        "/metadata/finalizers",
+        json!(["example.com/snapshot"]),
+    )
+}
+
+/// Finalizer removal passes whatever the settings say, and with no patch: the spec is as stored.
+#[rstest]
+#[case::stricter_replicas(json!({"maxReplicas": 1}))]
+#[case::backup_now_required(json!({"requireBackup": true, "requireResourceLimits": true}))]
+#[case::version_no_longer_allowed(json!({"allowedVersions": ["17"]}))]
+#[case::class_no_longer_allowed(json!({"allowedStorageClasses": ["other"]}))]
+#[case::custom_rules_file(serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/e2e-tests/fixtures/settings/custom-rules.json")).unwrap()).unwrap())]
+fn finalizer_removal_is_never_blocked(#[case] settings: Value) {
+    let old = being_deleted(with(sampledb(), "/spec/replicas", json!(3)));
+    let new = with(old.clone(), "/metadata/finalizers", json!([]));
+    let response = update(old, new, settings);
+    assert!(response.accepted, "{:?}", response.message);
+    assert!(response.mutated_object.is_none());
+}
+
+/// An update of an object being deleted that changes the spec meets the update rules and the
+/// create rules, all reported at once.
+#[test]
+fn a_spec_change_during_deletion_is_checked() {
+    let old = being_deleted(sampledb());
+    let new = with(old.clone(), "/spec/storage/size", json!("1Gi"));
+    let new = with(
+        new,
+        "/spec/credentials/secretName",
+        json!("other-credentials"),
+    );
+    let new = with(new, "/spec/version", json!("latest"));
+    let response = update(old, new, json!({}));
+    assert!(!response.accepted);
+    let paths: Vec<String> = violations(&response)
+        .iter()
+        .map(|v| v.split(':').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "spec.version",
+            "spec.storage.size",
+            "spec.credentials.secretName"
+        ],
+        "{:?}",
+        response.message
+    );
+}
+
+/// Finalizers removed and the spec changed in one update: the change is what gets checked.
+#[test]
+fn a_finalizer_removal_that_also_changes_the_spec_is_checked() {
+    let old = being_deleted(sampledb());
+    let new = with(old.clone(), "/metadata/finalizers", json!([]));
+    let new = with(new, "/spec/replicas", json!(12));
+    let response = update(old, new, json!({}));
+    assert!(!response.accepted);
+    assert!(
+        violations(&response)[0].starts_with("spec.replicas"),
+        "{:?}",
+        response.message
+    );
+}

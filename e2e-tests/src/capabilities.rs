@@ -201,8 +201,7 @@ impl sampledb_policy::cluster::ClusterView for Cluster {
         // In the module the waPC guest library puts "Host error: " before the host's message.
         let answer = self
             .answer(query.operation(), query.payload().to_string().as_bytes())
-            .map_err(|error| format!("Host error: {error}"))?;
-        let list: Value = serde_json::from_slice(&answer).map_err(|e| e.to_string())?;
-        Ok(list["items"].as_array().cloned().unwrap_or_default())
+            .map_err(|error| format!("Host error: {error}"));
+        sampledb_policy::cluster::items_of_answer(query, answer)
     }
 }

@@ -3,21 +3,29 @@
 //! ([`host::HostCluster`], in the wasm module); tests, fuzzing and the native benchmark use
 //! [`InMemoryCluster`].
 //!
-//! Every lookup is a list call with a field selector: policy-server answers a list for a missing
-//! object with an empty list, but `get_resource` with an error that looks like any other failure,
-//! so only the list calls tell "not found" apart from "the lookup failed" reliably.
+//! A lookup must fail fast when policy-server may not read the cluster or cannot reach it:
+//! policy-server's list calls are served from a watch cache that a 403 never fills, so a list
+//! under missing RBAC holds the request until the webhook times out. Named objects are therefore
+//! read with `get_resource`, a direct read (its successful answers cached for 5 s) that fails at
+//! once with the API server's error; policy-server reports a missing object as an error of its
+//! own wording (`Cannot find v1/Secret named 'x' inside of namespace ...`), which
+//! [`items_of_answer`] tells apart from a failure. The one list left, every StorageClass (to find
+//! the default one), is preceded by a direct read of a class that proves the read is permitted.
 
 #[cfg(target_arch = "wasm32")]
 pub mod host;
 
 use serde_json::{Value, json};
 
+/// The class read before the StorageClass list: only whether the read is permitted matters.
+pub const PERMISSION_PROBE_CLASS: &str = "sampledb-policy-read-probe";
+
 /// One cluster lookup, as the host capability is called (for messages and for the host side).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
-    /// `kubernetes/list_resources_by_namespace` for one Secret, by name.
+    /// `kubernetes/get_resource` of one Secret.
     Secret { namespace: String, name: String },
-    /// `kubernetes/list_resources_all` for one StorageClass, by name.
+    /// `kubernetes/get_resource` of one StorageClass.
     StorageClass { name: String },
     /// `kubernetes/list_resources_all` for every StorageClass (to find the default one).
     StorageClasses,
@@ -27,8 +35,8 @@ impl Query {
     /// The waPC operation in the `kubewarden`/`kubernetes` namespace.
     pub fn operation(&self) -> &'static str {
         match self {
-            Query::Secret { .. } => "list_resources_by_namespace",
-            Query::StorageClass { .. } | Query::StorageClasses => "list_resources_all",
+            Query::Secret { .. } | Query::StorageClass { .. } => "get_resource",
+            Query::StorageClasses => "list_resources_all",
         }
     }
 
@@ -36,14 +44,12 @@ impl Query {
     pub fn payload(&self) -> Value {
         match self {
             Query::Secret { namespace, name } => json!({
-                "api_version": "v1", "kind": "Secret", "namespace": namespace,
-                "label_selector": null, "field_selector": format!("metadata.name={name}"),
-                "field_masks": null
+                "api_version": "v1", "kind": "Secret", "name": name,
+                "namespace": namespace, "disable_cache": false
             }),
             Query::StorageClass { name } => json!({
-                "api_version": "storage.k8s.io/v1", "kind": "StorageClass",
-                "label_selector": null, "field_selector": format!("metadata.name={name}"),
-                "field_masks": null
+                "api_version": "storage.k8s.io/v1", "kind": "StorageClass", "name": name,
+                "namespace": null, "disable_cache": false
             }),
             Query::StorageClasses => json!({
                 "api_version": "storage.k8s.io/v1", "kind": "StorageClass",
@@ -59,6 +65,47 @@ impl Query {
             Query::StorageClass { name } => format!("StorageClass {name}"),
             Query::StorageClasses => "the StorageClasses".to_string(),
         }
+    }
+
+    /// The start of policy-server's error for an object that does not exist.
+    fn not_found_error(&self) -> Option<String> {
+        match self {
+            Query::Secret { name, .. } => Some(format!("Cannot find v1/Secret named '{name}'")),
+            Query::StorageClass { name } => Some(format!(
+                "Cannot find storage.k8s.io/v1/StorageClass named '{name}'"
+            )),
+            Query::StorageClasses => None,
+        }
+    }
+}
+
+/// The items a host answer holds: the object a `get_resource` read (none when policy-server says
+/// it does not exist), or the items of a list. Any other error is the lookup's failure.
+pub fn items_of_answer(
+    query: &Query,
+    answer: Result<Vec<u8>, String>,
+) -> Result<Vec<Value>, String> {
+    let bytes = match answer {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return match query.not_found_error() {
+                Some(not_found) if error.contains(&not_found) => Ok(Vec::new()),
+                _ => Err(error),
+            };
+        }
+    };
+    let answer: Value = serde_json::from_slice(&bytes)
+        .map_err(|error| format!("the host's answer is not JSON: {error}"))?;
+    if query.not_found_error().is_some() {
+        return match answer {
+            Value::Object(_) => Ok(vec![answer]),
+            _ => Err("the host's answer is not an object".to_string()),
+        };
+    }
+    match answer.get("items") {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(_) => Err("the host's answer has an items field that is not a list".to_string()),
     }
 }
 

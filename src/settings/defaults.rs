@@ -143,9 +143,15 @@ pub fn fit_to_bounds(settings: &mut Settings) {
         defaults.replicas = defaults.replicas.min(settings.max_replicas);
     }
     let allowed = &settings.allowed_versions;
-    let version_allowed = Version::parse(&defaults.version)
-        .is_ok_and(|version| allowed.is_empty() || allowed.contains(&version.major()));
-    if !defaults.admin_set("version") && !version_allowed {
+    let deprecated = &settings.deprecated_versions;
+    // A built-in default on a deprecated major would warn the user about a version they never
+    // chose. Without an allowedVersions list there is nothing newer known to move to.
+    let version_fits = Version::parse(&defaults.version).is_ok_and(|version| {
+        let major = version.major();
+        (allowed.is_empty() || allowed.contains(&major))
+            && (allowed.is_empty() || !deprecated.contains(&major))
+    });
+    if !defaults.admin_set("version") && !version_fits {
         let current = allowed
             .iter()
             .filter(|major| !settings.deprecated_versions.contains(major))
