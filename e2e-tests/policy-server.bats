@@ -32,13 +32,13 @@ sampledb-cluster-deny:
   module: $module
   allowedToMutate: true
   contextAwareResources: [{apiVersion: v1, kind: Secret}, {apiVersion: storage.k8s.io/v1, kind: StorageClass}]
-  hostCapabilities: ["kubernetes/list_resources_by_namespace", "kubernetes/list_resources_all"]
+  hostCapabilities: ["kubernetes/get_resource", "kubernetes/list_resources_all"]
   settings: {credentialsSecretCheck: Deny, storageClassCheck: Deny}
 sampledb-cluster-warn:
   module: $module
   allowedToMutate: true
   contextAwareResources: [{apiVersion: v1, kind: Secret}, {apiVersion: storage.k8s.io/v1, kind: StorageClass}]
-  hostCapabilities: ["kubernetes/list_resources_by_namespace", "kubernetes/list_resources_all"]
+  hostCapabilities: ["kubernetes/get_resource", "kubernetes/list_resources_all"]
   settings: {credentialsSecretCheck: Warn, storageClassCheck: Warn}
 YAML
   start_policy_server "$BATS_FILE_TMPDIR/policies.yml"
@@ -97,7 +97,7 @@ setup() {
 @test "cluster checks with no cluster reachable: Deny answers 500 naming the lookup, Warn accepts with a warning" {
   answer=$(review sampledb-cluster-deny create-valid)
   [ "$(jq -r '[.allowed, .status.code] | join(" ")' <<<"$answer")" = "false 500" ] || { echo "$answer"; return 1; }
-  [[ "$(jq -r .status.message <<<"$answer")" == "cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/list_resources_by_namespace) failed: Host error: "* ]] ||
+  [[ "$(jq -r .status.message <<<"$answer")" == "cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/get_resource) failed: Host error: "* ]] ||
     { echo "$answer"; return 1; }
   answer=$(review sampledb-cluster-warn create-valid)
   [ "$(jq -r .allowed <<<"$answer")" = true ] || { echo "$answer"; return 1; }

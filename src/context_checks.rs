@@ -4,7 +4,7 @@
 //! [`LookupFailed`] that the caller turns into a 500: the policy cannot tell whether the object is
 //! fine, and must not guess.
 
-use crate::cluster::{ClusterView, PERMISSION_PROBE_CLASS, Query};
+use crate::cluster::{ClusterView, Query};
 use crate::findings::Findings;
 use crate::object::{lookup, lookup_str, parse_quantity};
 use crate::settings::{CheckMode, Settings};
@@ -208,10 +208,7 @@ fn check_storage_class(
     // The class list is served from policy-server's watch cache, which waits forever where the
     // read is forbidden: a direct read first fails fast instead.
     if named.is_none() {
-        let probe = Query::StorageClass {
-            name: PERMISSION_PROBE_CLASS.to_string(),
-        };
-        if report.lookup(view, probe)?.is_none() {
+        if report.lookup(view, Query::ClassReadProbe)?.is_none() {
             return Ok(());
         }
     }

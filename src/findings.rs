@@ -46,7 +46,10 @@ impl fmt::Display for FieldError {
 
 #[derive(Debug, Default)]
 pub struct Findings {
+    /// The first [`MAX_LISTED`] errors, in the order found.
     pub errors: Vec<FieldError>,
+    /// Errors found past those: counted, not kept (a hostile object can hold 100,000).
+    pub more_errors: usize,
     pub warnings: Vec<String>,
 }
 
@@ -81,6 +84,10 @@ impl Findings {
     }
 
     fn push(&mut self, path: &str, kind: ErrorKind, detail: impl Into<String>) {
+        if self.errors.len() >= MAX_LISTED {
+            self.more_errors += 1;
+            return;
+        }
         self.errors.push(FieldError {
             path: path.to_string(),
             kind,
@@ -94,12 +101,11 @@ impl Findings {
         let mut list = self
             .errors
             .iter()
-            .take(MAX_LISTED)
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("; ");
-        if let Some(more) = self.errors.len().checked_sub(MAX_LISTED).filter(|n| *n > 0) {
-            list.push_str(&format!("; ... and {more} more violations"));
+        if self.more_errors > 0 {
+            list.push_str(&format!("; ... and {} more violations", self.more_errors));
         }
         list
     }
@@ -166,7 +172,12 @@ mod tests {
             list.ends_with("spec.f99: Required value: x; ... and 25 more violations"),
             "{list}"
         );
-        findings.errors.truncate(MAX_LISTED);
+        assert_eq!(
+            findings.errors.len(),
+            MAX_LISTED,
+            "the rest are counted, not kept"
+        );
+        findings.more_errors = 0;
         assert!(!findings.error_list().contains("more violations"));
     }
 

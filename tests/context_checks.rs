@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use rstest::rstest;
-use sampledb_policy::cluster::{ClusterView, InMemoryCluster, PERMISSION_PROBE_CLASS, Query};
+use sampledb_policy::cluster::{ClusterView, InMemoryCluster, Query};
 use sampledb_policy::context_checks::NAMESPACE_ASSUMED;
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -211,12 +211,7 @@ fn at_most_one_lookup_per_referenced_object() {
     let (_, queries) = run(grow_request(None), "Deny", InMemoryCluster::new(healthy()));
     assert_eq!(
         queries,
-        vec![
-            Query::StorageClass {
-                name: PERMISSION_PROBE_CLASS.into()
-            },
-            Query::StorageClasses
-        ],
+        vec![Query::ClassReadProbe, Query::StorageClasses],
         "an update checks no Secret (the name is immutable); the class list follows a direct read"
     );
 }
@@ -397,16 +392,11 @@ fn a_failed_class_read_stops_before_the_class_list() {
     };
     let (response, queries) = run(grow_request(None), "Deny", cluster);
     assert_eq!(response.code, Some(500));
-    assert_eq!(
-        queries,
-        vec![Query::StorageClass {
-            name: PERMISSION_PROBE_CLASS.into()
-        }]
-    );
+    assert_eq!(queries, vec![Query::ClassReadProbe]);
     assert_eq!(
         response.message.as_deref(),
         Some(
-            "cannot check the cluster: looking up StorageClass sampledb-policy-read-probe (kubernetes/get_resource) failed: storageclasses.storage.k8s.io is forbidden (Forbidden)"
+            "cannot check the cluster: looking up the StorageClasses (kubernetes/get_resource) failed: storageclasses.storage.k8s.io is forbidden (Forbidden)"
         )
     );
 }

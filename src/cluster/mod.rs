@@ -29,13 +29,17 @@ pub enum Query {
     StorageClass { name: String },
     /// `kubernetes/list_resources_all` for every StorageClass (to find the default one).
     StorageClasses,
+    /// `kubernetes/get_resource` of [`PERMISSION_PROBE_CLASS`], before the StorageClass list.
+    ClassReadProbe,
 }
 
 impl Query {
     /// The waPC operation in the `kubewarden`/`kubernetes` namespace.
     pub fn operation(&self) -> &'static str {
         match self {
-            Query::Secret { .. } | Query::StorageClass { .. } => "get_resource",
+            Query::Secret { .. } | Query::StorageClass { .. } | Query::ClassReadProbe => {
+                "get_resource"
+            }
             Query::StorageClasses => "list_resources_all",
         }
     }
@@ -55,6 +59,10 @@ impl Query {
                 "api_version": "storage.k8s.io/v1", "kind": "StorageClass",
                 "label_selector": null, "field_selector": null, "field_masks": null
             }),
+            Query::ClassReadProbe => Query::StorageClass {
+                name: PERMISSION_PROBE_CLASS.to_string(),
+            }
+            .payload(),
         }
     }
 
@@ -63,7 +71,7 @@ impl Query {
         match self {
             Query::Secret { namespace, name } => format!("Secret {namespace}/{name}"),
             Query::StorageClass { name } => format!("StorageClass {name}"),
-            Query::StorageClasses => "the StorageClasses".to_string(),
+            Query::StorageClasses | Query::ClassReadProbe => "the StorageClasses".to_string(),
         }
     }
 
@@ -74,6 +82,10 @@ impl Query {
             Query::StorageClass { name } => Some(format!(
                 "Cannot find storage.k8s.io/v1/StorageClass named '{name}'"
             )),
+            Query::ClassReadProbe => Query::StorageClass {
+                name: PERMISSION_PROBE_CLASS.to_string(),
+            }
+            .not_found_error(),
             Query::StorageClasses => None,
         }
     }
@@ -145,6 +157,9 @@ pub fn matching(objects: &[Value], query: &Query) -> Vec<Value> {
                 selects(object, "Secret", Some(namespace), Some(name))
             }
             Query::StorageClass { name } => selects(object, "StorageClass", None, Some(name)),
+            Query::ClassReadProbe => {
+                selects(object, "StorageClass", None, Some(PERMISSION_PROBE_CLASS))
+            }
             Query::StorageClasses => selects(object, "StorageClass", None, None),
         })
         .cloned()
