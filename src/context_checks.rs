@@ -207,10 +207,8 @@ fn check_storage_class(
     };
     // The class list is served from policy-server's watch cache, which waits forever where the
     // read is forbidden: a direct read first fails fast instead.
-    if named.is_none() {
-        if report.lookup(view, Query::ClassReadProbe)?.is_none() {
-            return Ok(());
-        }
+    if named.is_none() && report.lookup(view, Query::ClassReadProbe)?.is_none() {
+        return Ok(());
     }
     let Some(items) = report.lookup(view, query)? else {
         return Ok(());
