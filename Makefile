@@ -102,6 +102,14 @@ ORACLE := cargo test --profile bench -p sampledb-wasmtime-host
 
 e2e-tests: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
 	@$(SUITE) cargo "e2e (wasmi runner)" cargo test -p sampledb-e2e
+	@# The manifests' schema checks (e2e-tests/tests/deploy.rs) need the Kubewarden CRDs.
+	@crds=$${KUBEWARDEN_CRDS:-../shared/kubewarden-crds}; \
+	if [ -d "$$crds" ]; then \
+	  $(SUITE) record "  of which CRD schema checks" ran 3 "CRDs from $$crds"; \
+	else \
+	  echo "Skipping the Kubewarden CRD schema checks (no $$crds): set KUBEWARDEN_CRDS to a folder with the policies.kubewarden.io CRDs"; \
+	  $(SUITE) record "  of which CRD schema checks" skipped 3 "no CRDs: set KUBEWARDEN_CRDS"; \
+	fi
 	@# The oracle: the same module on policy-server's engine (wapc + wasmtime), answer for answer.
 	@$(SUITE) cargo "differential (wasmtime)" $(ORACLE)
 	@# The benchmark's conformance gate: CEL and Rego versions of the rules agree with the policy.
@@ -129,7 +137,7 @@ kubewarden-tests: annotated-policy.wasm
 # The policy deployed as a ClusterAdmissionPolicy would be: a real kube-apiserver with policy-server
 # as its webhook, driven with kubectl.
 e2e-cluster: annotated-policy.wasm
-	$(call real_tool_suite,cluster.bats,kube-apiserver etcd kubectl policy-server openssl curl jq,$(GET_ENVTEST); $(GET_KUBEWARDEN),e2e-tests/cluster.bats)
+	$(call real_tool_suite,cluster.bats,kube-apiserver etcd kubectl policy-server openssl curl jq python3,$(GET_ENVTEST); $(GET_KUBEWARDEN),e2e-tests/cluster.bats)
 
 # Seeds every fuzz target's corpus with the e2e fixtures (requests, their objects, settings) and
 # the regressions earlier fuzzing found.

@@ -166,3 +166,61 @@ cluster_down() {
   done
   rm -rf "$CLUSTER"
 }
+
+# Registers the webhooks the controller makes for several manifests at once (the defaults/checks
+# pair), replacing every other one.
+use_policies() {
+  k delete mutatingwebhookconfigurations,validatingwebhookconfigurations -l kubewarden=true \
+    --ignore-not-found >/dev/null
+  local manifest
+  for manifest in "$@"; do
+    k apply -f "$CLUSTER/$manifest.d/webhook.json" >/dev/null
+  done
+}
+
+# Another mutating webhook of the cluster, running after ours (the API server calls mutating
+# webhook configurations in name order: zz-... comes last): it sets spec.replicas to $1 on every
+# SampleDB, the kind of change another controller's defaulting makes. A Python HTTPS server on
+# 127.0.0.1 with the test CA's serving certificate; labelled kubewarden=true so that use_policy
+# removes it with ours.
+other_mutating_webhook() {
+  local replicas=$1 port
+  port=$(free_port)
+  if ! [ -f "$CLUSTER/other-webhook.port" ]; then
+    python3 - "$port" "$CLUSTER/serving.crt" "$CLUSTER/serving.key" > "$CLUSTER/other-webhook.log" 2>&1 <<'PY' &
+import base64, http.server, json, ssl, sys
+port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        replicas = int(self.path.rsplit("/", 1)[-1])
+        patch = [{"op": "add", "path": "/spec/replicas", "value": replicas}]
+        response = {"uid": review["request"]["uid"], "allowed": True, "patchType": "JSONPatch",
+                    "patch": base64.b64encode(json.dumps(patch).encode()).decode()}
+        body = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                           "response": response}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+server = http.server.HTTPServer(("127.0.0.1", port), Hook)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+PY
+    echo $! >> "$CLUSTER/pids"
+    echo "$port" > "$CLUSTER/other-webhook.port"
+  fi
+  port=$(cat "$CLUSTER/other-webhook.port")
+  k apply -f - >/dev/null <<JSON
+{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+ "metadata": {"name": "zz-other-replicas", "labels": {"kubewarden": "true"}},
+ "webhooks": [{"name": "replicas.other.example.com",
+   "clientConfig": {"url": "https://127.0.0.1:$port/replicas/$replicas", "caBundle": "$(base64 -w0 < "$CLUSTER/ca.crt")"},
+   "rules": [{"apiGroups": ["example.com"], "apiVersions": ["v1alpha1"], "resources": ["sampledbs"], "operations": ["CREATE", "UPDATE"]}],
+   "failurePolicy": "Fail", "sideEffects": "None", "timeoutSeconds": 10, "reinvocationPolicy": "Never",
+   "admissionReviewVersions": ["v1"]}]}
+JSON
+}

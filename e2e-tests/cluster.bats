@@ -10,6 +10,8 @@ PROTECT=cluster-admission-policy.yaml
 MONITOR=cluster-admission-policy-monitor.yaml
 VALIDATE_ONLY=cluster-admission-policy-validate-only.yaml
 CONTEXT_AWARE=cluster-admission-policy-context-aware.yaml
+DEFAULTS_HALF=cluster-admission-policy-defaults.yaml
+CHECKS_HALF=cluster-admission-policy-checks.yaml
 
 # The context-aware manifest with both checks in one mode: Off, Warn or Deny.
 context_manifest() {
@@ -23,9 +25,9 @@ context_manifest() {
 }
 
 setup_file() {
-  require_tools kube-apiserver etcd kubectl policy-server openssl curl jq || return
+  require_tools kube-apiserver etcd kubectl policy-server openssl curl jq python3 || return
   [ -x "$POLICY_RUN" ] || skip_or_fail "$POLICY_RUN not built: cargo build -p sampledb-e2e --bin policy-run" || return
-  cluster_up "$PROTECT" "$MONITOR" "$VALIDATE_ONLY" \
+  cluster_up "$PROTECT" "$MONITOR" "$VALIDATE_ONLY" "$DEFAULTS_HALF" "$CHECKS_HALF" \
     "$(context_manifest Off)" "$(context_manifest Warn)" "$(context_manifest Deny)"
   k apply -f "$ROOT/policies/sampledb-crd.yaml" > "$CLUSTER/crd-apply.out" 2>&1
   k wait --for condition=Established --timeout=60s crd/sampledbs.example.com >/dev/null
@@ -241,4 +243,30 @@ YAML
   # Registered once the same object no longer draws the warning (retried, then asserted).
   eventually silent_apply "$offcheck"
   [ "$(k get sdb offcheck -n shop -o jsonpath='{.spec.credentials.secretName}')" = offcheck-credentials ]
+}
+
+@test "another mutating webhook after ours: the single manifest cannot see its change, the checks half refuses it" {
+  local object
+  object=$(sampledb crowded '{"version": "16", "replicas": 3}')
+  # One mutating manifest: Kubewarden's webhook is not re-invoked, so replicas 12 (above
+  # maxReplicas 5) set by the later webhook is stored unchecked.
+  use_policy "$PROTECT"
+  other_mutating_webhook 12
+  eventually k apply --dry-run=server -f "$object"
+  [ "$(k apply --dry-run=server -o json -f "$object" | jq .spec.replicas)" = 12 ]
+
+  # The pair: defaults added first, the object as finally stored checked last.
+  use_policies "$DEFAULTS_HALF" "$CHECKS_HALF"
+  other_mutating_webhook 12
+  eventually refused k apply --dry-run=server -f "$object"
+  run k apply -f "$object"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"spec.replicas: Invalid value: 12"* ]] || { echo "$output"; return 1; }
+
+  # A later webhook that keeps within the bounds: stored with our defaults and its change.
+  other_mutating_webhook 3
+  eventually k apply --dry-run=server -f "$(sampledb paired '{"version": "16"}')"
+  k apply -f "$(sampledb paired '{"version": "16"}')" >/dev/null
+  [ "$(k get sdb paired -n shop -o json | jq -c '[.spec.replicas, .spec.storage.size, .spec.deletionPolicy]')" = '[3,"10Gi","Snapshot"]' ]
+  use_policy "$PROTECT"
 }

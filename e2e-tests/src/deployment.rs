@@ -53,10 +53,8 @@ pub fn from_manifest(
         entry["contextAwareResources"] = json!(resources);
         // policy-server 1.36 also gates each host capability; these are the only ones the
         // policy calls (the CRDs at hand have no field for it, so it is derived here).
-        entry["hostCapabilities"] = json!([
-            "kubernetes/list_resources_by_namespace",
-            "kubernetes/list_resources_all"
-        ]);
+        entry["hostCapabilities"] =
+            json!(["kubernetes/get_resource", "kubernetes/list_resources_all"]);
     }
     let policies = json!({ &id: entry });
     let namespace_selector = match manifest["kind"].as_str() {

@@ -152,8 +152,8 @@ fn policy_manifests_validate_against_the_kubewarden_crds() {
     let manifests = policy_manifests();
     assert_eq!(
         manifests.len(),
-        5,
-        "recommended, monitor, validate-only, context-aware and namespaced manifests"
+        7,
+        "recommended, monitor, validate-only, context-aware, namespaced, and the defaults/checks pair"
     );
     for (path, manifest) in manifests {
         let schema = crd_schema(
@@ -163,6 +163,89 @@ fn policy_manifests_validate_against_the_kubewarden_crds() {
         let errors = schema_errors(&schema, &manifest);
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
+}
+
+/// The PolicyServer for the context-aware policy: valid, at least two replicas with a disruption
+/// budget and resources, and the policy runs on it with an evaluation timeout.
+#[test]
+fn the_policy_server_manifest_validates_and_the_context_aware_policy_uses_it() {
+    let Some(crds) = kubewarden_crds() else {
+        return;
+    };
+    let path = root().join("policies/policy-server.yaml");
+    let server = read_yaml_or_json(&path).unwrap();
+    let schema = crd_schema(&kubewarden_crd(&crds, "PolicyServer"), "v1");
+    let errors = schema_errors(&schema, &server);
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    let spec = &server["spec"];
+    assert!(spec["replicas"].as_u64().unwrap() >= 2);
+    assert!(spec["minAvailable"].as_u64().unwrap() >= 1);
+    for key in ["requests", "limits"] {
+        assert!(
+            spec[key]["cpu"].is_string() && spec[key]["memory"].is_string(),
+            "{key}"
+        );
+    }
+    let context =
+        read_yaml_or_json(&root().join("policies/cluster-admission-policy-context-aware.yaml"))
+            .unwrap();
+    assert_eq!(context["spec"]["policyServer"], server["metadata"]["name"]);
+    let eval = context["spec"]["timeoutEvalSeconds"].as_u64().unwrap();
+    assert!(eval < context["spec"]["timeoutSeconds"].as_u64().unwrap());
+    // The RBAC manifest says which ServiceAccount to bind; the PolicyServer names its own.
+    assert!(spec["serviceAccountName"].is_string());
+}
+
+/// The pair for clusters with other mutating webhooks: a mutating half that defaults and a
+/// validating half with the same bounds that never mutates and also guards deletion.
+#[test]
+fn the_defaults_and_checks_pair_split_the_work() {
+    let defaults =
+        read_yaml_or_json(&root().join("policies/cluster-admission-policy-defaults.yaml")).unwrap();
+    let checks =
+        read_yaml_or_json(&root().join("policies/cluster-admission-policy-checks.yaml")).unwrap();
+    assert_eq!(defaults["spec"]["mutating"], json!(true));
+    assert_eq!(checks["spec"]["mutating"], json!(false));
+    assert_eq!(checks["spec"]["settings"]["applyDefaults"], json!(false));
+    let mut bounds = checks["spec"]["settings"].clone();
+    bounds.as_object_mut().unwrap().remove("applyDefaults");
+    let mut defaulting = defaults["spec"]["settings"].clone();
+    defaulting.as_object_mut().unwrap().remove("defaults");
+    assert_eq!(bounds, defaulting, "both halves enforce the same bounds");
+    assert_eq!(
+        checks["spec"]["rules"][0]["operations"],
+        json!(["CREATE", "UPDATE", "DELETE"])
+    );
+    // What the validating half gets after the mutating half: the defaulted object passes.
+    let request = admission_request(&read_json(
+        &root().join("e2e-tests/fixtures/requests/create-minimal.json"),
+    ));
+    let defaults_config = PolicyConfig::from_manifest(&defaults).unwrap();
+    let checks_config = PolicyConfig::from_manifest(&checks).unwrap();
+    let first = review::run(wasm(), &request, &defaults_config).unwrap();
+    assert_eq!(first["allowed"], json!(true), "{first}");
+    let patch: json_patch::Patch = serde_json::from_value(
+        review::decoded_patch(&first)
+            .unwrap()
+            .expect("defaults added"),
+    )
+    .unwrap();
+    let mut stored = request.clone();
+    json_patch::patch(&mut stored["object"], &patch).unwrap();
+    let second = review::run(wasm(), &stored, &checks_config).unwrap();
+    assert_eq!(second["allowed"], json!(true), "{second}");
+    assert!(second.get("patch").is_none());
+    // A later webhook that breaks a bound is caught by the validating half.
+    stored["object"]["spec"]["replicas"] = json!(12);
+    let caught = review::run(wasm(), &stored, &checks_config).unwrap();
+    assert_eq!(caught["allowed"], json!(false), "{caught}");
+    assert!(
+        caught["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.replicas"),
+        "{caught}"
+    );
 }
 
 #[test]
@@ -229,9 +312,20 @@ fn manifest_settings_pass_the_modules_validate_settings() {
 fn manifest_rules_and_mutating_match_metadata_yml() {
     let metadata = read_yaml_or_json(&root().join("metadata.yml")).unwrap();
     for (path, manifest) in policy_manifests() {
-        assert_eq!(
-            manifest["spec"]["rules"],
-            metadata["rules"],
+        // The same resources; the operations those of metadata.yml or some of them (the
+        // defaults half of the pair leaves DELETE to the checks half).
+        let mut rules = manifest["spec"]["rules"].clone();
+        let operations = rules[0]["operations"].take();
+        let mut expected = metadata["rules"].clone();
+        let all = expected[0]["operations"].take();
+        assert_eq!(rules, expected, "{}", path.display());
+        let all = all.as_array().unwrap();
+        assert!(
+            operations
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|op| all.contains(op)),
             "{}",
             path.display()
         );
