@@ -270,3 +270,24 @@ YAML
   [ "$(k get sdb paired -n shop -o json | jq -c '[.spec.replicas, .spec.storage.size, .spec.deletionPolicy]')" = '[3,"10Gi","Snapshot"]' ]
   use_policy "$PROTECT"
 }
+
+@test "cluster checks without the RBAC: Deny refuses at once naming the lookup, Warn accepts with warnings, neither waits for the webhook timeout" {
+  k delete clusterrolebinding sampledb-policy-cluster-checks >/dev/null
+  use_policy context-deny.yaml
+  local object
+  object=$(sampledb norbac '{"version": "16"}')
+  eventually refused k apply --dry-run=server -f "$object"
+  run k apply --dry-run=server -f "$object"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"cannot check the cluster: looking up Secret shop/norbac-credentials (kubernetes/get_resource) failed"* ]] || { echo "$output"; return 1; }
+  [[ "$output" != *"deadline exceeded"* ]] || { echo "$output"; return 1; }
+
+  use_policy context-warn.yaml
+  eventually k apply --dry-run=server -f "$object"
+  run k apply --dry-run=server -f "$object"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  [[ "$output" == *"Warning: cannot check the cluster: looking up Secret shop/norbac-credentials"* ]] || { echo "$output"; return 1; }
+  [[ "$output" == *"Warning: cannot check the cluster: looking up the StorageClasses"* ]] || { echo "$output"; return 1; }
+  k apply -f "$ROOT/policies/context-aware-rbac.yaml" >/dev/null
+  use_policy "$PROTECT"
+}
