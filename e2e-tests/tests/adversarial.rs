@@ -438,7 +438,7 @@ fn hostile_custom_rule_paths_are_refused_by_validate_settings() {
 
 /// Hostile objects with tens of thousands of violations draw an answer of bounded size: the
 /// first 100 violations then a count. (The 3 MB versions, the API server's limit, are timed on
-/// policy-server's engine in e2e-tests/wasmtime-host/tests/worst_inputs.rs: wasmi, an
+/// policy-server's engine in e2e-tests/wasmtime-host/tests/oracle/worst_inputs.rs: wasmi, an
 /// interpreter, is not what a cluster runs.)
 #[test]
 fn many_violations_get_a_bounded_answer() {

@@ -4,9 +4,7 @@
 //! warnings, patchType and the patch (decoded, compared as JSON) — or the identical error.
 //! This is what vouches for `policy-run` where kwctl is not installed.
 
-#[path = "../../tests/common/generators.rs"]
-mod generators;
-
+use crate::generators;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use sampledb_e2e::capabilities::Cluster;
