@@ -27,9 +27,7 @@ pub struct WasmPolicy {
 
 impl WasmPolicy {
     pub fn load(path: &std::path::Path) -> Result<WasmPolicy> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read the policy module {}", path.display()))?;
-        WasmPolicy::from_bytes(&bytes)
+        WasmPolicy::from_bytes(&read_module(path)?)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<WasmPolicy> {
@@ -61,6 +59,11 @@ impl WasmPolicy {
     pub fn against(&self, cluster: Cluster) -> ClusterBound<'_, WasmPolicy> {
         ClusterBound(self, Arc::new(cluster))
     }
+}
+
+/// A module file's bytes, or an error naming the file.
+pub fn read_module(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the policy module {}", path.display()))
 }
 
 /// An engine's compiled module, from which each evaluation gets a fresh instance. The wasmi

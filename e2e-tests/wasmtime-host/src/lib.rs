@@ -7,10 +7,11 @@
 //! implementation of the host, two engines. This crate is kept apart from the runner so that
 //! `make run` never builds wasmtime; the differential test and the bench share its one build.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use sampledb_e2e::capabilities::Cluster;
 use sampledb_e2e::host::{
-    ClusterBound, EVALUATION_DEADLINE, Evaluator, Instantiate, call_instance, wapc_host,
+    ClusterBound, EVALUATION_DEADLINE, Evaluator, Instantiate, call_instance, read_module,
+    wapc_host,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,9 +40,7 @@ pub struct WasmtimePolicy {
 
 impl WasmtimePolicy {
     pub fn load(path: &std::path::Path) -> Result<WasmtimePolicy> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read the policy module {}", path.display()))?;
-        WasmtimePolicy::from_bytes(&bytes)
+        WasmtimePolicy::from_bytes(&read_module(path)?)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<WasmtimePolicy> {
