@@ -375,10 +375,7 @@ fn every_violation_is_reported_at_once_with_the_warnings() {
         message.starts_with("SampleDB \"Bad_Name\" is invalid: metadata.name: "),
         "{message}"
     );
-    let paths: Vec<String> = violations(&response)
-        .iter()
-        .map(|v| v.split(':').next().unwrap().to_string())
-        .collect();
+    let paths: Vec<String> = violation_paths(&response);
     assert_eq!(
         paths,
         [

@@ -112,10 +112,7 @@ fn update_rules_report_together_with_create_rules() {
     let new = with(sampledb(), "/spec/storage/size", json!("1Gi"));
     let new = with(new, "/spec/replicas", json!(0));
     let response = update(old, new, json!({}));
-    let paths: Vec<String> = violations(&response)
-        .iter()
-        .map(|v| v.split(':').next().unwrap().to_string())
-        .collect();
+    let paths: Vec<String> = violation_paths(&response);
     assert_eq!(paths, ["spec.replicas", "spec.storage.size"]);
 }
 
@@ -187,10 +184,7 @@ fn a_spec_change_during_deletion_is_checked() {
     let new = with(new, "/spec/version", json!("latest"));
     let response = update(old, new, json!({}));
     assert!(!response.accepted);
-    let paths: Vec<String> = violations(&response)
-        .iter()
-        .map(|v| v.split(':').next().unwrap().to_string())
-        .collect();
+    let paths: Vec<String> = violation_paths(&response);
     assert_eq!(
         paths,
         [

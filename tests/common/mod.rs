@@ -93,3 +93,11 @@ pub fn violations(response: &ValidationResponse) -> Vec<String> {
 pub fn warnings(response: &ValidationResponse) -> Vec<String> {
     response.warnings.clone().unwrap_or_default()
 }
+
+/// The field path of each violation, in order.
+pub fn violation_paths(response: &ValidationResponse) -> Vec<String> {
+    violations(response)
+        .iter()
+        .map(|v| v.split(':').next().unwrap().to_string())
+        .collect()
+}
