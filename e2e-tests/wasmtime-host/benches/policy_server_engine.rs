@@ -6,7 +6,8 @@
 //!
 //! Rows are measured in interleaved rounds (each round times every row in turn) so that a
 //! slower moment of the machine lands on every row alike; each figure is the median over all
-//! requests of all rounds. BENCH_ROUNDS sets the rounds (default 30).
+//! requests of all rounds. BENCH_ROUNDS sets the rounds (default 30); BENCH_MODULE and BENCH_FLOOR
+//! name other builds of the two modules.
 
 use anyhow::{Context, Result, anyhow};
 use sampledb_e2e::host::call_instance;
@@ -67,11 +68,18 @@ fn main() -> Result<()> {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(30);
+    // Other builds to compare (BENCHMARKS.md's A/B steps): BENCH_MODULE, BENCH_FLOOR.
+    let module_at = |variable: &str, default: &str| {
+        std::env::var_os(variable).map_or_else(|| root().join(default), PathBuf::from)
+    };
     let modules = [
-        ("sampledb", root().join("annotated-policy.wasm")),
+        (
+            "sampledb",
+            module_at("BENCH_MODULE", "annotated-policy.wasm"),
+        ),
         (
             "allow-all floor",
-            root().join("e2e-tests/bench/allow-all.wasm"),
+            module_at("BENCH_FLOOR", "e2e-tests/bench/allow-all.wasm"),
         ),
     ];
     let mut policies = Vec::new();
