@@ -6,8 +6,7 @@
 //! module. `match()`/`search()` are left out with the crate's regex feature (a regex engine would
 //! double the module); such a path is refused by `validate_settings` as an unknown function.
 
-use crate::findings::{Findings, render_value, type_name};
-use crate::settings::SettingsErrors;
+use crate::findings::{Findings, SettingsErrors, render_value, type_name};
 use serde_json::{Map, Value};
 use serde_json_path::{JsonPath, PathElement};
 

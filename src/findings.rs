@@ -142,6 +142,22 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// Every problem found in a settings document, each naming its key.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SettingsErrors(pub Vec<String>);
+
+impl SettingsErrors {
+    pub fn add(&mut self, key: &str, detail: impl std::fmt::Display) {
+        self.0.push(format!("{key}: {detail}"));
+    }
+}
+
+impl std::fmt::Display for SettingsErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join("; "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,9 @@ mod defaults;
 mod reader;
 
 use crate::custom_rules::CustomRule;
+// The errors type lives with the findings, below both this module and the custom rules it
+// parses, so the rules never import the settings.
+pub use crate::findings::SettingsErrors;
 use crate::findings::type_name;
 use crate::quantity::Quantity;
 use crate::version::Version;
@@ -110,22 +113,6 @@ impl Default for Settings {
             credentials_secret_keys: vec!["username".to_string(), "password".to_string()],
             storage_class_check: CheckMode::Off,
         }
-    }
-}
-
-/// Every problem found in a settings document, each naming its key.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct SettingsErrors(pub Vec<String>);
-
-impl SettingsErrors {
-    pub fn add(&mut self, key: &str, detail: impl std::fmt::Display) {
-        self.0.push(format!("{key}: {detail}"));
-    }
-}
-
-impl std::fmt::Display for SettingsErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.join("; "))
     }
 }
 
