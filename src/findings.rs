@@ -1,6 +1,8 @@
 //! What the checks find: field errors (each with its path, the offending value, and a detail),
 //! and warnings, kept apart so a rejection can still carry its warnings.
 //! The error text follows Kubernetes' `field.Error` (`spec.replicas: Invalid value: 12: ...`).
+//! Settings problems are collected here too (`SettingsErrors`), below both the settings and the
+//! custom rules they parse, so neither imports the other.
 
 use serde_json::Value;
 use std::fmt;
