@@ -5,13 +5,13 @@ use crate::cluster::ClusterView;
 use crate::context_checks;
 use crate::defaults;
 use crate::findings::Findings;
+use crate::node::{Node, Object};
 use crate::object::{display_name, lookup, lookup_str};
 use crate::payload;
 use crate::settings::Settings;
 use crate::update_rules;
 use crate::validation;
-use kubewarden_policy_sdk::response::ValidationResponse;
-use serde_json::Value;
+use serde::Serialize;
 
 pub const GROUP: &str = "example.com";
 pub const KIND: &str = "SampleDB";
@@ -25,23 +25,35 @@ pub const OLD_OBJECT_MISSING: &str =
 
 /// The outcome of one evaluation, before it is encoded for the host.
 #[derive(Debug, Default, PartialEq)]
-pub struct Decision {
+pub struct Decision<'a> {
     pub accepted: bool,
     pub code: Option<u16>,
     pub message: Option<String>,
-    pub mutated_object: Option<Value>,
+    pub mutated_object: Option<Node<'a>>,
     pub warnings: Vec<String>,
 }
 
-impl Decision {
-    fn accept() -> Decision {
+/// The SDK's `ValidationResponse`, field for field and in its order, with the mutated object
+/// written straight from the read tree rather than copied into a `serde_json::Value` first.
+#[derive(Serialize)]
+struct Response<'d, 'a> {
+    accepted: bool,
+    message: Option<&'d str>,
+    code: Option<u16>,
+    mutated_object: Option<&'d Node<'a>>,
+    audit_annotations: Option<()>,
+    warnings: Option<Vec<String>>,
+}
+
+impl<'a> Decision<'a> {
+    fn accept() -> Decision<'a> {
         Decision {
             accepted: true,
             ..Decision::default()
         }
     }
 
-    fn reject(code: u16, message: impl Into<String>) -> Decision {
+    fn reject(code: u16, message: impl Into<String>) -> Decision<'a> {
         Decision {
             accepted: false,
             code: Some(code),
@@ -50,22 +62,38 @@ impl Decision {
         }
     }
 
-    pub fn into_response(self) -> ValidationResponse {
-        ValidationResponse {
-            accepted: self.accepted,
-            message: self.message,
-            code: self.code,
-            mutated_object: self.mutated_object,
-            audit_annotations: None,
-            warnings: (!self.warnings.is_empty())
-                .then(|| crate::findings::bounded_warnings(self.warnings)),
-        }
+    /// The answer as policy-server reads it: a `ValidationResponse` in JSON.
+    pub fn to_json(self) -> serde_json::Result<Vec<u8>> {
+        // Room for the whole answer at once, but for a mutated object larger than 2 KB.
+        let text = |list: &[String]| list.iter().map(|item| item.len() + 8).sum::<usize>();
+        let mut out = Vec::with_capacity(
+            256 + self.message.as_ref().map_or(0, |m| m.len() + m.len() / 8)
+                + text(&self.warnings)
+                + if self.mutated_object.is_some() {
+                    2048
+                } else {
+                    0
+                },
+        );
+        serde_json::to_writer(
+            &mut out,
+            &Response {
+                accepted: self.accepted,
+                message: self.message.as_deref(),
+                code: self.code,
+                mutated_object: self.mutated_object.as_ref(),
+                audit_annotations: None,
+                warnings: (!self.warnings.is_empty())
+                    .then(|| crate::findings::bounded_warnings(self.warnings)),
+            },
+        )?;
+        Ok(out)
     }
 }
 
 /// Evaluates a raw `validate` payload: `{"request": AdmissionRequest, "settings": {...}}`;
 /// context-aware checks read the cluster through `cluster`.
-pub fn evaluate_payload(payload: &[u8], cluster: &dyn ClusterView) -> Decision {
+pub fn evaluate_payload<'a>(payload: &'a [u8], cluster: &dyn ClusterView) -> Decision<'a> {
     let payload = match payload::read(payload) {
         Ok(payload) => payload,
         Err(error) => return Decision::reject(400, format!("{PAYLOAD_NOT_JSON}: {error}")),
@@ -77,16 +105,21 @@ pub fn evaluate_payload(payload: &[u8], cluster: &dyn ClusterView) -> Decision {
         }
     };
     match payload.request {
-        Some(request) => evaluate(&mut Value::Object(request), &settings, cluster),
+        Some(mut request) => evaluate(&mut request, &settings, cluster),
         None => Decision::reject(400, NO_REQUEST),
     }
 }
 
 /// Evaluates one AdmissionRequest. Takes the objects out of `request` rather than copying them.
-pub fn evaluate(request: &mut Value, settings: &Settings, cluster: &dyn ClusterView) -> Decision {
+pub fn evaluate<'a>(
+    request: &mut Object<'a>,
+    settings: &Settings,
+    cluster: &dyn ClusterView,
+) -> Decision<'a> {
+    let kind = request.get("kind");
     let (Some(group), Some(kind)) = (
-        lookup_str(request, &["kind", "group"]),
-        lookup_str(request, &["kind", "kind"]),
+        kind.and_then(|kind| lookup_str(kind, &["group"])),
+        kind.and_then(|kind| lookup_str(kind, &["kind"])),
     ) else {
         return Decision::reject(400, NO_KIND);
     };
@@ -94,10 +127,10 @@ pub fn evaluate(request: &mut Value, settings: &Settings, cluster: &dyn ClusterV
         return Decision::accept();
     }
     // The operator writes status through the status subresource; spec rules are not its concern.
-    if lookup_str(request, &["subResource"]).is_some_and(|sub| !sub.is_empty()) {
+    if request_str(request, "subResource").is_some_and(|sub| !sub.is_empty()) {
         return Decision::accept();
     }
-    match lookup_str(request, &["operation"]).unwrap_or("") {
+    match request_str(request, "operation").unwrap_or("") {
         "CREATE" => admit_write(request, settings, cluster, false),
         "UPDATE" => admit_write(request, settings, cluster, true),
         "DELETE" => admit_delete(request),
@@ -105,17 +138,23 @@ pub fn evaluate(request: &mut Value, settings: &Settings, cluster: &dyn ClusterV
     }
 }
 
-fn take_object(request: &mut Value, key: &str) -> Option<Value> {
-    let slot = request.get_mut(key)?;
-    slot.is_object().then(|| slot.take())
+/// A string field of the request; `null` and other types count as absent.
+fn request_str<'r>(request: &'r Object, key: &str) -> Option<&'r str> {
+    request.get(key).and_then(Node::as_str)
 }
 
-fn admit_write(
-    request: &mut Value,
+fn take_object<'a>(request: &mut Object<'a>, key: &str) -> Option<Node<'a>> {
+    let slot = request.get_mut(key)?;
+    slot.is_object()
+        .then(|| std::mem::replace(slot, Node::Null))
+}
+
+fn admit_write<'a>(
+    request: &mut Object<'a>,
     settings: &Settings,
     cluster: &dyn ClusterView,
     is_update: bool,
-) -> Decision {
+) -> Decision<'a> {
     let Some(mut object) = take_object(request, "object") else {
         return Decision::reject(400, OBJECT_MISSING);
     };
@@ -142,8 +181,12 @@ fn admit_write(
     if let Some(map) = object.as_object() {
         validation::check_object(map, settings, &mut findings);
     }
-    for rule in &settings.custom_rules {
-        rule.check(&object, &mut findings);
+    // JSONPath reads a `serde_json::Value`: built only when there are custom rules to run.
+    if !settings.custom_rules.is_empty() {
+        let value = object.to_value();
+        for rule in &settings.custom_rules {
+            rule.check(&value, &mut findings);
+        }
     }
     let old = old.map(|mut old| {
         if settings.apply_defaults {
@@ -155,7 +198,7 @@ fn admit_write(
     // Cluster lookups only for an object the rules accept: a refused one gains nothing from them.
     let context = context_checks::Context {
         old: old.as_ref(),
-        request_namespace: lookup_str(request, &["namespace"]),
+        request_namespace: request_str(request, "namespace"),
     };
     if findings.errors.is_empty()
         && let Err(failed) =
@@ -167,11 +210,12 @@ fn admit_write(
     }
 
     if !findings.errors.is_empty() {
-        let message = format!(
-            "SampleDB \"{}\" is invalid: {}",
-            display_name(&object),
-            findings.error_list()
-        );
+        // One buffer for the whole message, sized for a few violations.
+        let mut message = String::with_capacity(1024);
+        message.push_str("SampleDB \"");
+        message.push_str(display_name(&object));
+        message.push_str("\" is invalid: ");
+        findings.write_error_list(&mut message);
         let mut decision = Decision::reject(422, message);
         decision.warnings = findings.warnings;
         return decision;
@@ -184,16 +228,16 @@ fn admit_write(
     }
 }
 
-fn admit_delete(request: &Value) -> Decision {
+fn admit_delete<'a>(request: &Object) -> Decision<'a> {
     let Some(old) = request.get("oldObject").filter(|old| old.is_object()) else {
         return Decision::accept();
     };
-    if lookup(old, &["spec", "deletionProtection"]) != Some(&Value::Bool(true)) {
+    if lookup(old, &["spec", "deletionProtection"]) != Some(&Node::Bool(true)) {
         return Decision::accept();
     }
     let name = display_name(old);
     let namespace = lookup_str(old, &["metadata", "namespace"])
-        .or_else(|| lookup_str(request, &["namespace"]))
+        .or_else(|| request_str(request, "namespace"))
         .unwrap_or("default");
     Decision::reject(
         403,

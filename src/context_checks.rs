@@ -6,6 +6,7 @@
 
 use crate::cluster::{ClusterView, Query};
 use crate::findings::Findings;
+use crate::node::Node;
 use crate::object::{lookup, lookup_str, parse_quantity};
 use crate::settings::{CheckMode, Settings};
 use serde_json::Value;
@@ -69,7 +70,7 @@ pub const NAMESPACE_ASSUMED: &str =
 /// What the checks read besides the object: the stored object on UPDATE (both defaulted) and the
 /// request's namespace, where the API server will store an object that names none.
 pub struct Context<'a> {
-    pub old: Option<&'a Value>,
+    pub old: Option<&'a Node<'a>>,
     pub request_namespace: Option<&'a str>,
 }
 
@@ -83,7 +84,7 @@ fn is_named(item: &Value, name: &str, namespace: Option<&str>) -> bool {
 
 /// Runs the checks the settings turn on.
 pub fn check(
-    object: &Value,
+    object: &Node,
     context: &Context,
     settings: &Settings,
     view: &dyn ClusterView,
@@ -100,7 +101,7 @@ pub fn check(
 }
 
 fn check_secret(
-    object: &Value,
+    object: &Node,
     request_namespace: Option<&str>,
     settings: &Settings,
     view: &dyn ClusterView,
@@ -147,7 +148,7 @@ fn check_secret(
     let missing: Vec<&str> = settings
         .credentials_secret_keys
         .iter()
-        .map(String::as_str)
+        .map(|key| key.as_ref())
         .filter(|key| !has(key))
         .collect();
     if !missing.is_empty() {
@@ -162,8 +163,8 @@ fn is_default_class(class: &Value) -> bool {
 }
 
 /// The storage size grew from `old` to `object` (both valid quantities).
-fn storage_grew(object: &Value, old: &Value) -> bool {
-    let size = |o: &Value| {
+fn storage_grew(object: &Node, old: &Node) -> bool {
+    let size = |o: &Node| {
         lookup(o, &["spec", "storage", "size"])
             .and_then(parse_quantity)
             .and_then(Result::ok)
@@ -172,8 +173,8 @@ fn storage_grew(object: &Value, old: &Value) -> bool {
 }
 
 fn check_storage_class(
-    object: &Value,
-    old: Option<&Value>,
+    object: &Node,
+    old: Option<&Node>,
     settings: &Settings,
     view: &dyn ClusterView,
     findings: &mut Findings,

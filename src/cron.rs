@@ -77,14 +77,13 @@ pub fn validate(schedule: &str) -> Result<(), String> {
             truncate(rest)
         ));
     }
-    let fields: Vec<&str> = trimmed.split_whitespace().collect();
-    if fields.len() != FIELDS.len() {
+    let found = trimmed.split_whitespace().count();
+    if found != FIELDS.len() {
         return Err(format!(
-            "must have 5 fields (minute hour day-of-month month day-of-week) or be a macro such as @daily, found {}",
-            fields.len()
+            "must have 5 fields (minute hour day-of-month month day-of-week) or be a macro such as @daily, found {found}"
         ));
     }
-    for (text, field) in fields.iter().zip(FIELDS.iter()) {
+    for (text, field) in trimmed.split_whitespace().zip(FIELDS.iter()) {
         validate_field(text, field)
             .map_err(|e| format!("{} field \"{}\": {e}", field.name, truncate(text)))?;
     }
@@ -126,8 +125,11 @@ fn validate_item(item: &str, field: &Field) -> Result<(), String> {
 }
 
 fn parse_value(text: &str, field: &Field) -> Result<u32, String> {
-    let lower = text.to_ascii_lowercase();
-    if let Some(index) = field.names.iter().position(|name| *name == lower) {
+    if let Some(index) = field
+        .names
+        .iter()
+        .position(|name| name.eq_ignore_ascii_case(text))
+    {
         return Ok(field.min + index as u32);
     }
     let value =

@@ -102,10 +102,11 @@ impl CustomRule {
             } else if let Some(allowed) = &self.allowed_values
                 && !allowed.contains(located.node())
             {
-                let choices: Vec<String> = allowed.iter().map(render_value).collect();
-                findings.invalid(
+                let choices: Vec<String> =
+                    allowed.iter().map(|value| render_value(value)).collect();
+                findings.invalid_rendered(
                     &path,
-                    located.node(),
+                    render_value(located.node()),
                     self.detail(&format!("must be one of {}", choices.join(", "))),
                 );
             }

@@ -2,19 +2,30 @@
 //! unknown fields, `status` and the order of untouched keys survive, and the JSON Patch that
 //! Kubewarden derives by diffing holds only `add` operations.
 
+use crate::node::{Node, Object};
 use crate::settings::Defaults;
-use serde_json::{Map, Value};
 
 /// Fills the absent fields; returns whether anything was added. A value of the wrong type is
 /// left as it is, for validation to report.
-pub fn apply(object: &mut Value, defaults: &Defaults) -> bool {
+pub fn apply(object: &mut Node, defaults: &Defaults) -> bool {
     let Some(root) = object.as_object_mut() else {
         return false;
     };
+    // The Secret's name is made only where it will be inserted.
+    let needs_secret_name = match root.get("spec") {
+        None => true,
+        Some(Node::Object(spec)) => match spec.get("credentials") {
+            None => true,
+            Some(Node::Object(credentials)) => !credentials.contains_key("secretName"),
+            Some(_) => false,
+        },
+        Some(_) => false,
+    };
     let secret_name = root
         .get("metadata")
+        .filter(|_| needs_secret_name)
         .and_then(|metadata| metadata.get("name"))
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .filter(|name| !name.is_empty())
         .map(|name| format!("{name}-credentials"));
 
@@ -22,13 +33,13 @@ pub fn apply(object: &mut Value, defaults: &Defaults) -> bool {
     let Some(spec) = child_object(root, "spec", &mut added) else {
         return false;
     };
-    added |= insert_absent(spec, "version", Value::from(defaults.version.as_str()));
-    added |= insert_absent(spec, "replicas", Value::from(defaults.replicas));
+    added |= insert_absent(spec, "version", || defaults.version.clone().into());
+    added |= insert_absent(spec, "replicas", || defaults.replicas.into());
 
     if let Some(storage) = child_object(spec, "storage", &mut added) {
-        added |= insert_absent(storage, "size", Value::from(defaults.storage_size.as_str()));
+        added |= insert_absent(storage, "size", || defaults.storage_size.clone().into());
         if let Some(class) = &defaults.storage_class_name {
-            added |= insert_absent(storage, "storageClassName", Value::from(class.as_str()));
+            added |= insert_absent(storage, "storageClassName", || class.clone().into());
         }
     }
 
@@ -37,58 +48,55 @@ pub fn apply(object: &mut Value, defaults: &Defaults) -> bool {
     if let Some(secret_name) = secret_name
         && let Some(credentials) = child_object(spec, "credentials", &mut added)
     {
-        added |= insert_absent(credentials, "secretName", Value::from(secret_name));
+        added |= insert_absent(credentials, "secretName", || secret_name.into());
     }
 
+    let retention = || defaults.backup_retention.clone().into();
     match spec.get_mut("backup") {
         None => {
             if let Some(schedule) = &defaults.backup_schedule {
-                let mut backup = Map::new();
-                backup.insert("schedule".into(), Value::from(schedule.as_str()));
-                backup.insert(
-                    "retention".into(),
-                    Value::from(defaults.backup_retention.as_str()),
-                );
-                spec.insert("backup".into(), Value::Object(backup));
+                let mut backup = Object::new();
+                backup.insert("schedule", schedule.clone().into());
+                backup.insert("retention", retention());
+                spec.insert("backup", Node::Object(backup));
                 added = true;
             }
         }
-        Some(Value::Object(backup)) => {
-            added |= insert_absent(
-                backup,
-                "retention",
-                Value::from(defaults.backup_retention.as_str()),
-            );
+        Some(Node::Object(backup)) => {
+            added |= insert_absent(backup, "retention", retention);
         }
         Some(_) => {}
     }
 
-    added |= insert_absent(
-        spec,
-        "deletionPolicy",
-        Value::from(defaults.deletion_policy.as_str()),
-    );
+    added |= insert_absent(spec, "deletionPolicy", || {
+        defaults.deletion_policy.clone().into()
+    });
     added
 }
 
-/// Inserts `value` under `key` unless the key is there (even as `null`: that is the user's).
-fn insert_absent(map: &mut Map<String, Value>, key: &str, value: Value) -> bool {
+/// Inserts the value under `key` unless the key is there (even as `null`: that is the user's).
+/// The value is made only when it is inserted.
+fn insert_absent<'a>(
+    map: &mut Object<'a>,
+    key: &'static str,
+    value: impl FnOnce() -> Node<'a>,
+) -> bool {
     if map.contains_key(key) {
         return false;
     }
-    map.insert(key.to_string(), value);
+    map.insert(key, value());
     true
 }
 
 /// The object under `key`, created empty when absent; `None` when the key holds anything else.
-fn child_object<'a>(
-    map: &'a mut Map<String, Value>,
-    key: &str,
+fn child_object<'m, 'a>(
+    map: &'m mut Object<'a>,
+    key: &'static str,
     added: &mut bool,
-) -> Option<&'a mut Map<String, Value>> {
+) -> Option<&'m mut Object<'a>> {
     if !map.contains_key(key) {
-        map.insert(key.to_string(), Value::Object(Map::new()));
+        map.insert(key, Node::Object(Object::new()));
         *added = true;
     }
-    map.get_mut(key).and_then(Value::as_object_mut)
+    map.get_mut(key).and_then(Node::as_object_mut)
 }

@@ -4,8 +4,11 @@
 //! Settings problems are collected here too (`SettingsErrors`), below both the settings and the
 //! custom rules they parse, so neither imports the other.
 
+use crate::node::Node;
+use serde::Serialize;
 use serde_json::Value;
-use std::fmt;
+use std::borrow::Cow;
+use std::fmt::{self, Write};
 
 /// Most violations a message lists, and most warnings an answer carries: a hostile object with
 /// 100,000 bad fields must not draw a 20 MB answer. The rest are counted.
@@ -26,8 +29,11 @@ pub enum ErrorKind {
 pub struct FieldError {
     pub path: String,
     pub kind: ErrorKind,
-    pub detail: String,
+    pub detail: Detail,
 }
+
+/// A detail: most are constants, borrowed rather than copied for every violation.
+pub type Detail = Cow<'static, str>;
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -56,15 +62,20 @@ pub struct Findings {
 }
 
 impl Findings {
-    pub fn required(&mut self, path: &str, detail: impl Into<String>) {
+    pub fn required(&mut self, path: &str, detail: impl Into<Detail>) {
         self.push(path, ErrorKind::Required, detail);
     }
 
-    pub fn invalid(&mut self, path: &str, value: &Value, detail: impl Into<String>) {
-        self.push(path, ErrorKind::Invalid(render_value(value)), detail);
+    pub fn invalid(&mut self, path: &str, value: &Node, detail: impl Into<Detail>) {
+        self.invalid_rendered(path, render_value(value), detail);
     }
 
-    pub fn forbidden(&mut self, path: &str, detail: impl Into<String>) {
+    /// An invalid value already written as JSON text ([`render_value`]).
+    pub fn invalid_rendered(&mut self, path: &str, value: String, detail: impl Into<Detail>) {
+        self.push(path, ErrorKind::Invalid(value), detail);
+    }
+
+    pub fn forbidden(&mut self, path: &str, detail: impl Into<Detail>) {
         self.push(path, ErrorKind::Forbidden, detail);
     }
 
@@ -73,19 +84,21 @@ impl Findings {
         &mut self,
         path: &str,
         value: Option<&str>,
-        detail: impl Into<String>,
+        detail: impl Into<Detail>,
     ) {
         match value {
-            Some(value) => self.invalid(path, &Value::String(value.to_string()), detail),
+            Some(value) => self.invalid(path, &Node::from(value), detail),
             None => self.push(path, ErrorKind::NotFound, detail),
         }
     }
 
     pub fn warn(&mut self, path: &str, detail: impl fmt::Display) {
-        self.warnings.push(format!("{path}: {detail}"));
+        let mut warning = String::with_capacity(128);
+        let _ = write!(warning, "{path}: {detail}");
+        self.warnings.push(warning);
     }
 
-    fn push(&mut self, path: &str, kind: ErrorKind, detail: impl Into<String>) {
+    fn push(&mut self, path: &str, kind: ErrorKind, detail: impl Into<Detail>) {
         if self.errors.len() >= MAX_LISTED {
             self.more_errors += 1;
             return;
@@ -100,16 +113,22 @@ impl Findings {
     /// The errors on one line, in the order the checks found them: the first [`MAX_LISTED`],
     /// then how many more there are.
     pub fn error_list(&self) -> String {
-        let mut list = self
-            .errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        if self.more_errors > 0 {
-            list.push_str(&format!("; ... and {} more violations", self.more_errors));
-        }
+        let mut list = String::new();
+        self.write_error_list(&mut list);
         list
+    }
+
+    /// [`Findings::error_list`], written onto the end of `out`.
+    pub fn write_error_list(&self, out: &mut String) {
+        for (index, error) in self.errors.iter().enumerate() {
+            if index > 0 {
+                out.push_str("; ");
+            }
+            let _ = write!(out, "{error}");
+        }
+        if self.more_errors > 0 {
+            let _ = write!(out, "; ... and {} more violations", self.more_errors);
+        }
     }
 }
 
@@ -124,8 +143,8 @@ pub fn bounded_warnings(mut warnings: Vec<String>) -> Vec<String> {
 }
 
 /// A value as JSON text, cut to a readable length on a character boundary.
-pub fn render_value(value: &Value) -> String {
-    let text = value.to_string();
+pub fn render_value(value: &impl Serialize) -> String {
+    let text = serde_json::to_string(value).unwrap_or_default();
     match text.char_indices().nth(MAX_VALUE_CHARS) {
         Some((end, _)) => format!("{}...", &text[..end]),
         None => text,
@@ -169,7 +188,7 @@ mod tests {
     fn errors_read_like_kubernetes_field_errors() {
         let mut findings = Findings::default();
         findings.required("spec.version", "a version is required");
-        findings.invalid("spec.replicas", &json!(12), "must be at most 9");
+        findings.invalid("spec.replicas", &Node::from(12), "must be at most 9");
         findings.forbidden("spec.storage.size", "may not shrink");
         assert_eq!(
             findings.error_list(),

@@ -8,6 +8,7 @@ pub mod custom_rules;
 pub mod defaults;
 pub mod findings;
 pub mod names;
+pub mod node;
 pub mod object;
 pub mod payload;
 pub mod quantity;
@@ -39,8 +40,7 @@ pub fn validate(payload: &[u8]) -> CallResult {
 
 /// `validate` against a given cluster view (tests, fuzzing, the native benchmark).
 pub fn validate_with(payload: &[u8], cluster: &dyn cluster::ClusterView) -> CallResult {
-    let response = admission::evaluate_payload(payload, cluster).into_response();
-    Ok(serde_json::to_vec(&response)?)
+    Ok(admission::evaluate_payload(payload, cluster).to_json()?)
 }
 
 /// `validate_settings`: the settings document in, a SettingsValidationResponse out.

@@ -3,14 +3,16 @@
 //! The host sends the whole AdmissionRequest (uid, userInfo, resource, requestKind, options, ...),
 //! but a decision reads six of its fields. Building a `serde_json::Value` for everything (an
 //! IndexMap and a String per key) was half of `validate`'s time in policy-server, so the first
-//! reader keeps those six fields and skips the rest without building anything. A payload it cannot
+//! reader keeps those six fields, as borrowed [`Node`]s, and skips the rest without building
+//! anything. A payload it cannot
 //! read — not UTF-8 or not JSON, `request` not an object, anything unexpected — is read whole by
 //! `serde_json::Value`, so every malformed payload still gets the same answer and error text.
 //! One difference, by design: skipped fields are checked for JSON syntax only, not against the
 //! limits `Value` adds (nesting depth 128, lone UTF-16 surrogates in escapes).
 
+use crate::node::{Node, Object};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt;
 
 /// The AdmissionRequest fields a decision reads; every other field is skipped.
@@ -25,15 +27,15 @@ pub const READ_FIELDS: [&str; 6] = [
 
 /// What a decision reads from one payload.
 #[derive(Debug, PartialEq)]
-pub struct Payload {
+pub struct Payload<'a> {
     /// The request's `READ_FIELDS`, or `None` when `request` is absent or not an object.
-    pub request: Option<Map<String, Value>>,
+    pub request: Option<Object<'a>>,
     /// `settings`, `Null` when absent.
     pub settings: Value,
 }
 
 /// Reads a payload, skipping what no decision reads; the error is the one `read_whole` gives.
-pub fn read(payload: &[u8]) -> Result<Payload, serde_json::Error> {
+pub fn read(payload: &[u8]) -> Result<Payload<'_>, serde_json::Error> {
     // Skipped strings are not checked for UTF-8, so the whole payload is checked first.
     // (from_slice rather than from_str: one instance of serde_json's reader in the module.)
     let selective = std::str::from_utf8(payload)
@@ -48,16 +50,23 @@ pub fn read(payload: &[u8]) -> Result<Payload, serde_json::Error> {
 
 /// Reads the whole payload as a `Value`, then keeps what a decision reads. The reference `read`
 /// must agree with on every payload this accepts.
-pub fn read_whole(payload: &[u8]) -> Result<Payload, serde_json::Error> {
-    let mut document: Value = serde_json::from_slice(payload)?;
-    let request = match document.get_mut("request").map(Value::take) {
-        Some(Value::Object(mut request)) => {
-            request.retain(|key, _| READ_FIELDS.contains(&key.as_str()));
+pub fn read_whole(payload: &[u8]) -> Result<Payload<'_>, serde_json::Error> {
+    let document: Node = serde_json::from_slice(payload)?;
+    let Node::Object(document) = document else {
+        return Ok(Payload {
+            request: None,
+            settings: Value::Null,
+        });
+    };
+    let request = match document.get("request") {
+        Some(Node::Object(request)) => {
+            let mut request = request.clone();
+            request.retain(|key| READ_FIELDS.contains(&key));
             Some(request)
         }
         _ => None,
     };
-    let settings = document.get_mut("settings").map(Value::take);
+    let settings = document.get("settings").map(Node::to_value);
     Ok(Payload {
         request,
         settings: settings.unwrap_or(Value::Null),
@@ -96,9 +105,9 @@ macro_rules! not_an_object {
 const NOT_AN_OBJECT: &str = "not an object";
 
 /// A payload read by `PayloadVisitor`: only a JSON object is one.
-struct Selective(Payload);
+struct Selective<'a>(Payload<'a>);
 
-impl<'de> Deserialize<'de> for Selective {
+impl<'de> Deserialize<'de> for Selective<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(PayloadVisitor)
     }
@@ -107,7 +116,7 @@ impl<'de> Deserialize<'de> for Selective {
 struct PayloadVisitor;
 
 impl<'de> Visitor<'de> for PayloadVisitor {
-    type Value = Selective;
+    type Value = Selective<'de>;
 
     not_an_object!();
 
@@ -116,7 +125,7 @@ impl<'de> Visitor<'de> for PayloadVisitor {
     }
 
     // Like `Value`, a key given twice keeps its last value.
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Selective, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Selective<'de>, A::Error> {
         let mut payload = Payload {
             request: None,
             settings: Value::Null,
@@ -124,7 +133,7 @@ impl<'de> Visitor<'de> for PayloadVisitor {
         while let Some(key) = map.next_key::<Key>()? {
             match key.0 {
                 Some("request") => payload.request = Some(map.next_value::<Request>()?.0),
-                Some("settings") => payload.settings = map.next_value()?,
+                Some("settings") => payload.settings = map.next_value::<Node>()?.to_value(),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -136,9 +145,9 @@ impl<'de> Visitor<'de> for PayloadVisitor {
 
 /// The request object, keeping `READ_FIELDS` only. Anything but an object is an error, which
 /// sends the payload to `read_whole`.
-struct Request(Map<String, Value>);
+struct Request<'a>(Object<'a>);
 
-impl<'de> Deserialize<'de> for Request {
+impl<'de> Deserialize<'de> for Request<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(RequestVisitor)
     }
@@ -147,7 +156,7 @@ impl<'de> Deserialize<'de> for Request {
 struct RequestVisitor;
 
 impl<'de> Visitor<'de> for RequestVisitor {
-    type Value = Request;
+    type Value = Request<'de>;
 
     not_an_object!();
 
@@ -155,12 +164,12 @@ impl<'de> Visitor<'de> for RequestVisitor {
         formatter.write_str("an AdmissionRequest object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request, A::Error> {
-        let mut request = Map::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request<'de>, A::Error> {
+        let mut request = Object::new();
         while let Some(key) = map.next_key::<Key>()? {
             match key.0.filter(|name| READ_FIELDS.contains(name)) {
                 Some(name) => {
-                    request.insert(name.to_owned(), map.next_value()?);
+                    request.insert(name, map.next_value::<Node>()?);
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;

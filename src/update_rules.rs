@@ -2,10 +2,10 @@
 //! only a default filled never reads as a change.
 
 use crate::findings::{Findings, render_value};
+use crate::node::Node;
 use crate::object::{lookup, lookup_str, parse_quantity, quantity_text};
 use crate::quantity::Quantity;
 use crate::version::Version;
-use serde_json::Value;
 
 pub const SHRINK_REFUSED: &str = "PersistentVolumeClaims can only grow";
 pub const CLASS_IMMUTABLE: &str =
@@ -13,7 +13,7 @@ pub const CLASS_IMMUTABLE: &str =
 pub const SECRET_IMMUTABLE: &str =
     "the running database and its backups keep the credentials of the original Secret";
 
-pub fn check_update(old: &Value, new: &Value, findings: &mut Findings) {
+pub fn check_update(old: &Node, new: &Node, findings: &mut Findings) {
     check_storage_grows(old, new, findings);
     check_unchanged(
         old,
@@ -34,13 +34,13 @@ pub fn check_update(old: &Value, new: &Value, findings: &mut Findings) {
     );
 }
 
-fn size_of(object: &Value) -> Option<(&Value, Quantity)> {
+fn size_of<'a>(object: &'a Node<'a>) -> Option<(&'a Node<'a>, Quantity)> {
     let value = lookup(object, &["spec", "storage", "size"])?;
     let quantity = parse_quantity(value)?.ok()?;
     Some((value, quantity))
 }
 
-fn check_storage_grows(old: &Value, new: &Value, findings: &mut Findings) {
+fn check_storage_grows(old: &Node, new: &Node, findings: &mut Findings) {
     if let (Some((old_value, old_size)), Some((new_value, new_size))) = (size_of(old), size_of(new))
         && new_size < old_size
     {
@@ -56,8 +56,8 @@ fn check_storage_grows(old: &Value, new: &Value, findings: &mut Findings) {
 }
 
 fn check_unchanged(
-    old: &Value,
-    new: &Value,
+    old: &Node,
+    new: &Node,
     keys: &[&str],
     path: &str,
     reason: &str,
@@ -68,7 +68,7 @@ fn check_unchanged(
     if before == after {
         return;
     }
-    let was = before.map_or_else(|| "unset".to_string(), render_value);
+    let was = before.map_or_else(|| "unset".to_string(), |value| render_value(value));
     match after {
         Some(value) => {
             findings.invalid(path, value, format!("may not change (was {was}): {reason}"))
@@ -78,7 +78,7 @@ fn check_unchanged(
 }
 
 /// The version the database actually runs: what the operator reported, else what was asked for.
-fn running_version(old: &Value) -> Option<(&'static str, &str, Version)> {
+fn running_version<'a>(old: &'a Node<'a>) -> Option<(&'static str, &'a str, Version)> {
     let reported = lookup_str(old, &["status", "currentVersion"]).and_then(|text| {
         Version::parse(text)
             .ok()
@@ -90,7 +90,7 @@ fn running_version(old: &Value) -> Option<(&'static str, &str, Version)> {
     })
 }
 
-fn check_version_path(old: &Value, new: &Value, findings: &mut Findings) {
+fn check_version_path(old: &Node, new: &Node, findings: &mut Findings) {
     const PATH: &str = "spec.version";
     let Some(text) = lookup_str(new, &["spec", "version"]) else {
         return;
@@ -100,11 +100,10 @@ fn check_version_path(old: &Value, new: &Value, findings: &mut Findings) {
     else {
         return;
     };
-    let value = Value::from(text);
     if target.compare(&running).is_lt() {
         findings.invalid(
             PATH,
-            &value,
+            &Node::from(text),
             format!(
                 "may not go back from {running_text} (the old object's {source}): downgrades are not supported"
             ),
@@ -112,7 +111,7 @@ fn check_version_path(old: &Value, new: &Value, findings: &mut Findings) {
     } else if target.major() > running.major().saturating_add(1) {
         findings.invalid(
             PATH,
-            &value,
+            &Node::from(text),
             format!(
                 "may not skip a major version: upgrade from {running_text} (the old object's {source}) to {} first",
                 running.major() + 1

@@ -4,12 +4,12 @@
 use crate::cron;
 use crate::findings::Findings;
 use crate::names::{self, DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};
+use crate::node::{Node, Object};
 use crate::object::{bool_at, field, object_at, quantity_of, quantity_text, str_at};
 use crate::quantity::Quantity;
 use crate::retention::{self, RETENTION_FORMAT};
 use crate::settings::{DELETION_POLICIES, Settings};
 use crate::version::Version;
-use serde_json::{Map, Value};
 
 pub const NAME_REQUIRED: &str = "a SampleDB needs a name";
 pub const VERSION_REQUIRED: &str = "set the engine version, such as \"16.4\"";
@@ -32,12 +32,12 @@ pub const DELETE_POLICY_WARNING: &str =
 /// Random characters the API server appends to a `generateName`.
 const GENERATED_SUFFIX_LENGTH: usize = 5;
 
-pub fn check_object(object: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+pub fn check_object(object: &Object, settings: &Settings, findings: &mut Findings) {
     check_name(object, settings, findings);
-    let empty = Map::new();
+    let empty = Object::new();
     let spec = match field(object, "spec") {
         None => &empty,
-        Some(Value::Object(spec)) => spec,
+        Some(Node::Object(spec)) => spec,
         Some(other) => {
             findings.invalid("spec", other, "must be an object");
             return;
@@ -58,19 +58,19 @@ fn name_length_detail(max: usize) -> String {
     )
 }
 
-fn check_name(object: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+fn check_name(object: &Object, settings: &Settings, findings: &mut Findings) {
     let metadata = match field(object, "metadata") {
         None => return findings.required("metadata.name", NAME_REQUIRED),
-        Some(Value::Object(metadata)) => metadata,
+        Some(Node::Object(metadata)) => metadata,
         Some(other) => return findings.invalid("metadata", other, "must be an object"),
     };
     let max = settings.max_name_length;
     if let Some(name) = str_at(metadata, "name", "metadata.name", findings) {
         if !names::is_dns1035_label(name) {
-            findings.invalid("metadata.name", &Value::from(name), DNS1035_LABEL);
+            findings.invalid("metadata.name", &Node::from(name), DNS1035_LABEL);
         }
         if name.chars().count() > max {
-            findings.invalid("metadata.name", &Value::from(name), name_length_detail(max));
+            findings.invalid("metadata.name", &Node::from(name), name_length_detail(max));
         }
         return;
     }
@@ -82,17 +82,13 @@ fn check_name(object: &Map<String, Value>, settings: &Settings, findings: &mut F
         Some("") => findings.required("metadata.name", NAME_REQUIRED),
         Some(prefix) => {
             if !names::is_dns1035_prefix(prefix) {
-                findings.invalid(
-                    "metadata.generateName",
-                    &Value::from(prefix),
-                    DNS1035_PREFIX,
-                );
+                findings.invalid("metadata.generateName", &Node::from(prefix), DNS1035_PREFIX);
             }
             let longest = max.saturating_sub(GENERATED_SUFFIX_LENGTH);
             if prefix.chars().count() > longest {
                 findings.invalid(
                     "metadata.generateName",
-                    &Value::from(prefix),
+                    &Node::from(prefix),
                     format!(
                         "must be no more than {longest} characters, so that the generated name fits in {max}"
                     ),
@@ -103,16 +99,16 @@ fn check_name(object: &Map<String, Value>, settings: &Settings, findings: &mut F
     }
 }
 
-fn check_version(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+fn check_version(spec: &Object, settings: &Settings, findings: &mut Findings) {
     const PATH: &str = "spec.version";
     let text = match field(spec, "version") {
         None => return findings.required(PATH, VERSION_REQUIRED),
-        Some(Value::String(text)) => text,
+        Some(Node::String(text)) => text,
         Some(other) => return findings.invalid(PATH, other, VERSION_NOT_STRING),
     };
     let version = match Version::parse(text) {
         Ok(version) => version,
-        Err(detail) => return findings.invalid(PATH, &Value::from(text.as_str()), detail),
+        Err(detail) => return findings.invalid(PATH, &Node::from(&**text), detail),
     };
     let major = version.major();
     if !settings.allowed_versions.is_empty() && !settings.allowed_versions.contains(&major) {
@@ -123,7 +119,7 @@ fn check_version(spec: &Map<String, Value>, settings: &Settings, findings: &mut 
             .collect();
         findings.invalid(
             PATH,
-            &Value::from(text.as_str()),
+            &Node::from(&**text),
             format!(
                 "major {major} is not allowed (allowed majors: {})",
                 allowed.join(", ")
@@ -138,7 +134,7 @@ fn check_version(spec: &Map<String, Value>, settings: &Settings, findings: &mut 
     }
 }
 
-fn check_replicas(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+fn check_replicas(spec: &Object, settings: &Settings, findings: &mut Findings) {
     const PATH: &str = "spec.replicas";
     let Some(value) = field(spec, "replicas") else {
         return;
@@ -161,10 +157,10 @@ fn check_replicas(spec: &Map<String, Value>, settings: &Settings, findings: &mut
     }
 }
 
-fn check_storage(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+fn check_storage(spec: &Object, settings: &Settings, findings: &mut Findings) {
     const SIZE: &str = "spec.storage.size";
     const CLASS: &str = "spec.storage.storageClassName";
-    let empty = Map::new();
+    let empty = Object::new();
     let storage = if field(spec, "storage").is_none() {
         &empty
     } else {
@@ -184,14 +180,14 @@ fn check_storage(spec: &Map<String, Value>, settings: &Settings, findings: &mut 
     if let Some(class) = str_at(storage, "storageClassName", CLASS, findings) {
         // The class name goes into a cluster lookup: only a real object name may get that far.
         if !names::is_dns1123_subdomain(class) {
-            findings.invalid(CLASS, &Value::from(class), STORAGE_CLASS_NAME_FORMAT);
+            findings.invalid(CLASS, &Node::from(class), STORAGE_CLASS_NAME_FORMAT);
             return;
         }
         let allowed = &settings.allowed_storage_classes;
         if !allowed.is_empty() && !allowed.iter().any(|name| name == class) {
             findings.invalid(
                 CLASS,
-                &Value::from(class),
+                &Node::from(class),
                 format!(
                     "is not an allowed storage class (allowed: {})",
                     allowed.join(", ")
@@ -201,7 +197,7 @@ fn check_storage(spec: &Map<String, Value>, settings: &Settings, findings: &mut 
     }
 }
 
-fn check_size_bounds(value: &Value, size: Quantity, settings: &Settings, findings: &mut Findings) {
+fn check_size_bounds(value: &Node, size: Quantity, settings: &Settings, findings: &mut Findings) {
     const SIZE: &str = "spec.storage.size";
     if !size.is_positive() {
         return findings.invalid(SIZE, value, STORAGE_NOT_POSITIVE);
@@ -214,7 +210,7 @@ fn check_size_bounds(value: &Value, size: Quantity, settings: &Settings, finding
     }
 }
 
-fn check_resources(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+fn check_resources(spec: &Object, settings: &Settings, findings: &mut Findings) {
     let resources = object_at(spec, "resources", "spec.resources", findings);
     let section = |name: &str, findings: &mut Findings| {
         resources.and_then(|resources| {
@@ -226,13 +222,13 @@ fn check_resources(spec: &Map<String, Value>, settings: &Settings, findings: &mu
     // Parsed once here; the request/limit comparison below reuses them.
     let mut parsed = Vec::new();
     for (name, section) in [("requests", requests), ("limits", limits)] {
-        for (resource, value) in section.into_iter().flatten() {
+        for (resource, value) in section.into_iter().flat_map(Object::iter) {
             let path = format!("spec.resources.{name}.{resource}");
             if let Some(quantity) = quantity_of(value, &path, findings) {
                 if quantity.is_negative() {
                     findings.invalid(&path, value, QUANTITY_NEGATIVE);
                 }
-                parsed.push((name, resource.as_str(), quantity));
+                parsed.push((name, resource, quantity));
             }
         }
     }
@@ -265,7 +261,7 @@ fn check_resources(spec: &Map<String, Value>, settings: &Settings, findings: &mu
     }
 }
 
-fn check_credentials(spec: &Map<String, Value>, findings: &mut Findings) {
+fn check_credentials(spec: &Object, findings: &mut Findings) {
     const PATH: &str = "spec.credentials.secretName";
     let credentials = if field(spec, "credentials").is_none() {
         None
@@ -278,15 +274,15 @@ fn check_credentials(spec: &Map<String, Value>, findings: &mut Findings) {
     let secret = credentials.and_then(|map| field(map, "secretName"));
     match secret {
         None => findings.required(PATH, SECRET_NAME_REQUIRED),
-        Some(Value::String(name)) if !names::is_dns1123_subdomain(name) => {
-            findings.invalid(PATH, &Value::from(name.as_str()), DNS1123_SUBDOMAIN)
+        Some(Node::String(name)) if !names::is_dns1123_subdomain(name) => {
+            findings.invalid(PATH, &Node::from(&**name), DNS1123_SUBDOMAIN)
         }
-        Some(Value::String(_)) => {}
+        Some(Node::String(_)) => {}
         Some(other) => findings.invalid(PATH, other, "must be a string"),
     }
 }
 
-fn check_backup(spec: &Map<String, Value>, settings: &Settings, findings: &mut Findings) {
+fn check_backup(spec: &Object, settings: &Settings, findings: &mut Findings) {
     if field(spec, "backup").is_none() {
         if settings.require_backup {
             findings.required("spec.backup", BACKUP_REQUIRED);
@@ -302,13 +298,13 @@ fn check_backup(spec: &Map<String, Value>, settings: &Settings, findings: &mut F
     } else if let Some(schedule) = str_at(backup, "schedule", SCHEDULE, findings)
         && let Err(detail) = cron::validate(schedule)
     {
-        findings.invalid(SCHEDULE, &Value::from(schedule), detail);
+        findings.invalid(SCHEDULE, &Node::from(schedule), detail);
     }
     const RETENTION: &str = "spec.backup.retention";
     if let Some(retention) = str_at(backup, "retention", RETENTION, findings)
         && !retention::is_valid(retention)
     {
-        findings.invalid(RETENTION, &Value::from(retention), RETENTION_FORMAT);
+        findings.invalid(RETENTION, &Node::from(retention), RETENTION_FORMAT);
     }
     const SUSPEND: &str = "spec.backup.suspend";
     if bool_at(backup, "suspend", SUSPEND, findings) == Some(true) {
@@ -316,12 +312,12 @@ fn check_backup(spec: &Map<String, Value>, settings: &Settings, findings: &mut F
     }
 }
 
-fn check_deletion(spec: &Map<String, Value>, findings: &mut Findings) {
+fn check_deletion(spec: &Object, findings: &mut Findings) {
     const POLICY: &str = "spec.deletionPolicy";
     match str_at(spec, "deletionPolicy", POLICY, findings) {
         Some("Delete") => findings.warn(POLICY, DELETE_POLICY_WARNING),
         Some(policy) if !DELETION_POLICIES.contains(&policy) => {
-            findings.invalid(POLICY, &Value::from(policy), DELETION_POLICY_UNKNOWN)
+            findings.invalid(POLICY, &Node::from(policy), DELETION_POLICY_UNKNOWN)
         }
         _ => {}
     }

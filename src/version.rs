@@ -8,7 +8,9 @@ pub const VERSION_FORMAT: &str =
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
-    parts: Vec<u64>,
+    /// The components given, then zeros (a fixed array: parsing one allocates nothing).
+    parts: [u64; 3],
+    given: usize,
 }
 
 impl Version {
@@ -16,23 +18,29 @@ impl Version {
         if text.eq_ignore_ascii_case("latest") {
             return Err(LATEST_REFUSED);
         }
-        let parts: Option<Vec<u64>> = text.split('.').map(parse_component).collect();
-        match parts {
-            Some(parts) if (1..=3).contains(&parts.len()) => Ok(Version { parts }),
-            _ => Err(VERSION_FORMAT),
+        let mut version = Version {
+            parts: [0; 3],
+            given: 0,
+        };
+        for component in text.split('.') {
+            let slot = version.parts.get_mut(version.given).ok_or(VERSION_FORMAT)?;
+            *slot = parse_component(component).ok_or(VERSION_FORMAT)?;
+            version.given += 1;
         }
+        Ok(version)
     }
 
     pub fn major(&self) -> u64 {
-        self.parts.first().copied().unwrap_or(0)
+        self.parts[0]
     }
 
     /// Orders two versions over the components both give: `16` stands for any `16.x`, so it is
     /// neither older nor newer than `16.4`.
     pub fn compare(&self, other: &Version) -> Ordering {
-        self.parts
+        let both = self.given.min(other.given);
+        self.parts[..both]
             .iter()
-            .zip(other.parts.iter())
+            .zip(other.parts[..both].iter())
             .map(|(a, b)| a.cmp(b))
             .find(|ordering| ordering.is_ne())
             .unwrap_or(Ordering::Equal)

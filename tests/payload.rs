@@ -44,9 +44,10 @@ fn only_the_fields_a_decision_reads_are_kept_in_their_order() {
         "settings": {"maxReplicas": 3},
         "extra": [1, 2, 3]
     });
-    let read = read(&serde_json::to_vec(&payload).unwrap()).unwrap();
+    let bytes = serde_json::to_vec(&payload).unwrap();
+    let read = read(&bytes).unwrap();
     let request = read.request.unwrap();
-    let keys: Vec<&str> = request.keys().map(String::as_str).collect();
+    let keys: Vec<&str> = request.keys().collect();
     assert_eq!(
         keys,
         [
@@ -59,7 +60,8 @@ fn only_the_fields_a_decision_reads_are_kept_in_their_order() {
         ]
     );
     assert!(keys.iter().all(|key| READ_FIELDS.contains(key)));
-    let object_keys: Vec<&String> = request["object"].as_object().unwrap().keys().collect();
+    let object = request.get("object").and_then(|object| object.as_object());
+    let object_keys: Vec<&str> = object.unwrap().keys().collect();
     assert_eq!(object_keys, ["b", "a"]);
     assert_eq!(read.settings, json!({"maxReplicas": 3}));
 }

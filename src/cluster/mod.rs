@@ -106,8 +106,10 @@ pub fn items_of_answer(
             };
         }
     };
-    let answer: Value = serde_json::from_slice(&bytes)
-        .map_err(|error| format!("the host's answer is not JSON: {error}"))?;
+    // Read as the module reads every JSON document (one parser in the module), then as a Value.
+    let answer = serde_json::from_slice::<crate::node::Node>(&bytes)
+        .map_err(|error| format!("the host's answer is not JSON: {error}"))?
+        .to_value();
     if query.not_found_error().is_some() {
         return match answer {
             Value::Object(_) => Ok(vec![answer]),

@@ -8,6 +8,11 @@ use crate::quantity::Quantity;
 use crate::retention;
 use crate::version::Version;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// A default's text: the built-in ones are borrowed, so reading `{}` settings allocates nothing
+/// and a default is inserted into an object without a copy.
+pub type Text = Cow<'static, str>;
 
 pub const KNOWN_DEFAULT_KEYS: [&str; 7] = [
     "version",
@@ -21,13 +26,13 @@ pub const KNOWN_DEFAULT_KEYS: [&str; 7] = [
 
 #[derive(Debug, Clone)]
 pub struct Defaults {
-    pub version: String,
+    pub version: Text,
     pub replicas: u64,
-    pub storage_size: String,
-    pub storage_class_name: Option<String>,
-    pub backup_schedule: Option<String>,
-    pub backup_retention: String,
-    pub deletion_policy: String,
+    pub storage_size: Text,
+    pub storage_class_name: Option<Text>,
+    pub backup_schedule: Option<Text>,
+    pub backup_retention: Text,
+    pub deletion_policy: Text,
     /// The `defaults` keys the admin wrote; the others follow the admin's bounds.
     pub set_by_admin: Vec<&'static str>,
 }
@@ -35,13 +40,13 @@ pub struct Defaults {
 impl Default for Defaults {
     fn default() -> Self {
         Defaults {
-            version: "16".to_string(),
+            version: Text::Borrowed("16"),
             replicas: 1,
-            storage_size: "1Gi".to_string(),
+            storage_size: Text::Borrowed("1Gi"),
             storage_class_name: None,
-            backup_schedule: Some("0 3 * * *".to_string()),
-            backup_retention: "7d".to_string(),
-            deletion_policy: "Snapshot".to_string(),
+            backup_schedule: Some(Text::Borrowed("0 3 * * *")),
+            backup_retention: Text::Borrowed("7d"),
+            deletion_policy: Text::Borrowed("Snapshot"),
             set_by_admin: Vec::new(),
         }
     }
@@ -69,7 +74,7 @@ pub fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> D
         if let Err(detail) = Version::parse(&version) {
             read.fail("version", detail);
         }
-        defaults.version = version;
+        defaults.version = version.into();
     }
     if let Some(replicas) = read.integer("replicas", 1, u64::from(u32::MAX)) {
         defaults.replicas = replicas;
@@ -78,9 +83,9 @@ pub fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> D
         if !size.value.is_positive() {
             read.fail("storageSize", "must be greater than zero");
         }
-        defaults.storage_size = size.text;
+        defaults.storage_size = size.text.into();
     }
-    defaults.storage_class_name = read.string("storageClassName");
+    defaults.storage_class_name = read.string("storageClassName").map(Text::from);
     // An explicit null switches the default backup off; leaving the key out keeps "0 3 * * *".
     match map.get("backupSchedule") {
         Some(Value::Null) => defaults.backup_schedule = None,
@@ -89,7 +94,7 @@ pub fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> D
                 if let Err(detail) = cron::validate(&schedule) {
                     read.fail("backupSchedule", detail);
                 }
-                defaults.backup_schedule = Some(schedule);
+                defaults.backup_schedule = Some(schedule.into());
             }
         }
         None => {}
@@ -98,13 +103,13 @@ pub fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> D
         if !retention::is_valid(&retention) {
             read.fail("backupRetention", retention::RETENTION_FORMAT);
         }
-        defaults.backup_retention = retention;
+        defaults.backup_retention = retention.into();
     }
     if let Some(policy) = read.string("deletionPolicy") {
         if !DELETION_POLICIES.contains(&policy.as_str()) {
             read.fail("deletionPolicy", "must be one of Snapshot, Delete, Retain");
         }
-        defaults.deletion_policy = policy;
+        defaults.deletion_policy = policy.into();
     }
     defaults
 }
@@ -131,12 +136,12 @@ pub fn fit_to_bounds(settings: &mut Settings) {
             .as_ref()
             .filter(|min| !contradictory && size < min.value)
         {
-            defaults.storage_size = min.text.clone();
+            defaults.storage_size = min.text.clone().into();
         } else if let Some(max) = max
             .as_ref()
             .filter(|max| !contradictory && size > max.value)
         {
-            defaults.storage_size = max.text.clone();
+            defaults.storage_size = max.text.clone().into();
         }
     }
     if !defaults.admin_set("replicas") {
@@ -158,7 +163,7 @@ pub fn fit_to_bounds(settings: &mut Settings) {
             .max()
             .or_else(|| allowed.iter().max());
         if let Some(major) = current {
-            defaults.version = major.to_string();
+            defaults.version = major.to_string().into();
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::findings::type_name;
 use crate::quantity::Quantity;
 use crate::version::Version;
 use defaults::read_defaults;
-pub use defaults::{Defaults, KNOWN_DEFAULT_KEYS};
+pub use defaults::{Defaults, KNOWN_DEFAULT_KEYS, Text};
 use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
 use reader::Reader;
 use serde::Deserialize;
@@ -82,7 +82,7 @@ pub struct Settings {
     pub defaults: Defaults,
     pub custom_rules: Vec<CustomRule>,
     pub credentials_secret_check: CheckMode,
-    pub credentials_secret_keys: Vec<String>,
+    pub credentials_secret_keys: Vec<Text>,
     pub storage_class_check: CheckMode,
 }
 
@@ -110,7 +110,7 @@ impl Default for Settings {
             defaults: Defaults::default(),
             custom_rules: Vec::new(),
             credentials_secret_check: CheckMode::Off,
-            credentials_secret_keys: vec!["username".to_string(), "password".to_string()],
+            credentials_secret_keys: vec![Text::Borrowed("username"), Text::Borrowed("password")],
             storage_class_check: CheckMode::Off,
         }
     }
@@ -191,7 +191,7 @@ fn read_settings(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Setti
         if keys.iter().any(String::is_empty) {
             read.fail("credentialsSecretKeys", "a key may not be empty");
         }
-        settings.credentials_secret_keys = keys;
+        settings.credentials_secret_keys = keys.into_iter().map(Text::from).collect();
     }
     if let Some(mode) = read.check_mode("storageClassCheck") {
         settings.storage_class_check = mode;
@@ -270,7 +270,10 @@ fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
     }
     if let Some(class) = &defaults.storage_class_name
         && !settings.allowed_storage_classes.is_empty()
-        && !settings.allowed_storage_classes.contains(class)
+        && !settings
+            .allowed_storage_classes
+            .iter()
+            .any(|allowed| allowed == class)
     {
         errors.add(
             "defaults.storageClassName",
@@ -295,7 +298,9 @@ impl Validatable for SettingsDocument {
 /// The `validate_settings` answer for a raw payload; a payload that is not JSON is invalid
 /// settings, not an error of the module.
 pub fn validate_settings_payload(payload: &[u8]) -> SettingsValidationResponse {
-    let result = serde_json::from_slice::<SettingsDocument>(payload)
+    // Read as the module reads every JSON document (one parser in the module), then as a Value.
+    let result = serde_json::from_slice::<crate::node::Node>(payload)
+        .map(|document| SettingsDocument(document.to_value()))
         .map_err(|error| format!("settings are not valid JSON: {error}"))
         .and_then(|document| document.validate());
     match result {

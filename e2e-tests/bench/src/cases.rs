@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use sampledb_e2e::review::admission_request;
 use sampledb_policy::defaults;
+use sampledb_policy::node::Node;
 use sampledb_policy::settings::Settings;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -67,7 +68,11 @@ pub fn load_cases() -> Result<Vec<BenchCase>> {
         if settings.apply_defaults {
             for key in ["object", "oldObject"] {
                 if let Some(object) = review.get_mut(key) {
-                    defaults::apply(object, &settings.defaults);
+                    // The policy defaults its own read tree; the CEL and Rego rows get the same
+                    // object as a Value.
+                    let mut node = Node::from(object.take());
+                    defaults::apply(&mut node, &settings.defaults);
+                    *object = node.to_value();
                 }
             }
         }

@@ -1,0 +1,513 @@
+//! The request's objects as the rules read them: a JSON tree whose strings borrow from the payload
+//! and whose maps are vectors in document order.
+//!
+//! `serde_json::Value` builds an IndexMap (a hash table, SipHash per key) and a `String` per key and
+//! per string value; reading the object that way, then freeing it, was most of `validate`'s time in
+//! policy-server. A SampleDB's maps hold a handful of keys, so a vector searched in order is faster
+//! than a hash table, and most strings need no copy at all. `serde_json_borrow` has the same idea but
+//! keeps both entries of a key written twice and answers the first; this tree keeps serde_json's
+//! semantics exactly, so the rules see what `Value` would show them:
+//! - a key given twice keeps its last value, at the place the key first appeared;
+//! - map equality ignores key order, numbers are `serde_json::Number`s;
+//! - writing it out gives the bytes `serde_json` writes for the same `Value`.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Cow<'a, str>),
+    Array(Vec<Node<'a>>),
+    Object(Object<'a>),
+}
+
+/// A JSON object: unique keys, in the order they first appeared.
+#[derive(Debug, Clone, Default)]
+pub struct Object<'a> {
+    entries: Vec<(Cow<'a, str>, Node<'a>)>,
+}
+
+/// Up to this many keys, duplicates are found and maps compared by scanning; past it, by sorting.
+const SCAN_LIMIT: usize = 16;
+
+impl<'a> Object<'a> {
+    pub fn new() -> Object<'a> {
+        Object::default()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'a>> {
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Sets `key`: in place when it is there (as `Map::insert` does), else at the end.
+    pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: Node<'a>) {
+        let key = key.into();
+        match self.get_mut(&key) {
+            Some(slot) => *slot = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    /// Keeps the entries whose key `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.entries.retain(|(key, _)| keep(key));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Node<'a>)> {
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_ref())
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Entries appended as read, then merged where a key came twice: the first place, the last value.
+    fn from_entries(mut entries: Vec<(Cow<'a, str>, Node<'a>)>) -> Object<'a> {
+        if entries.len() <= SCAN_LIMIT {
+            let mut index = 1;
+            while index < entries.len() {
+                match entries[..index]
+                    .iter()
+                    .position(|(k, _)| *k == entries[index].0)
+                {
+                    Some(first) => {
+                        let (_, value) = entries.remove(index);
+                        entries[first].1 = value;
+                    }
+                    None => index += 1,
+                }
+            }
+            return Object { entries };
+        }
+        let order = sorted_keys(&entries);
+        if order.windows(2).all(|pair| pair[0].0 != pair[1].0) {
+            return Object { entries };
+        }
+        let mut keep = vec![true; entries.len()];
+        let mut moves = Vec::new();
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            if let [(_, first), .., (_, last)] = group {
+                moves.push((*first, *last));
+                for (_, later) in &group[1..] {
+                    keep[*later] = false;
+                }
+            }
+        }
+        let mut slots: Vec<Option<(Cow<'a, str>, Node<'a>)>> =
+            entries.into_iter().map(Some).collect();
+        for (first, last) in moves {
+            let value = slots[last].take().map(|(_, value)| value);
+            if let (Some(value), Some((_, slot))) = (value, slots[first].as_mut()) {
+                *slot = value;
+            }
+        }
+        let entries = slots
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(entry, kept)| entry.filter(|_| kept))
+            .collect();
+        Object { entries }
+    }
+}
+
+/// Each key with its index, sorted by key then index (one sort for both of its uses keeps the
+/// module small).
+fn sorted_keys<'e>(entries: &'e [(Cow<'_, str>, Node<'_>)]) -> Vec<(&'e str, usize)> {
+    let mut keys: Vec<(&str, usize)> = entries
+        .iter()
+        .enumerate()
+        .map(|(index, (key, _))| (key.as_ref(), index))
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+impl PartialEq for Object<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        if self.len() != other.len() {
+            return false;
+        }
+        if self.len() <= SCAN_LIMIT {
+            return self
+                .iter()
+                .all(|(key, value)| other.get(key) == Some(value));
+        }
+        let (mine, theirs) = (sorted_keys(&self.entries), sorted_keys(&other.entries));
+        mine.iter()
+            .zip(&theirs)
+            .all(|((key, at), (other_key, other_at))| {
+                key == other_key && self.entries[*at].1 == other.entries[*other_at].1
+            })
+    }
+}
+
+impl<'a> Node<'a> {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Object<'a>> {
+        match self {
+            Node::Object(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    pub fn as_object_mut(&mut self) -> Option<&mut Object<'a>> {
+        match self {
+            Node::Object(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Node::Number(number) => number.as_i64(),
+            _ => None,
+        }
+    }
+
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Node::Number(number) => number.as_u64(),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Null)
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self, Node::Object(_))
+    }
+
+    /// A key of an object; `None` for anything else.
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.as_object().and_then(|map| map.get(key))
+    }
+
+    /// The JSON text `serde_json` writes for the same value.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The same value as a `serde_json::Value` (for JSONPath, which reads only that).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(flag) => Value::Bool(*flag),
+            Node::Number(number) => Value::Number(number.clone()),
+            Node::String(text) => Value::String(text.to_string()),
+            Node::Array(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+            Node::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, value)| (key.to_string(), value.to_value()))
+                    .collect::<Map<String, Value>>(),
+            ),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Node<'a> {
+    fn from(text: &'a str) -> Node<'a> {
+        Node::String(Cow::Borrowed(text))
+    }
+}
+
+impl From<String> for Node<'_> {
+    fn from(text: String) -> Self {
+        Node::String(Cow::Owned(text))
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for Node<'a> {
+    fn from(text: Cow<'a, str>) -> Node<'a> {
+        Node::String(text)
+    }
+}
+
+impl From<u64> for Node<'_> {
+    fn from(number: u64) -> Self {
+        Node::Number(number.into())
+    }
+}
+
+impl From<Value> for Node<'_> {
+    fn from(value: Value) -> Self {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(flag) => Node::Bool(flag),
+            Value::Number(number) => Node::Number(number),
+            Value::String(text) => Node::String(Cow::Owned(text)),
+            Value::Array(items) => Node::Array(items.into_iter().map(Node::from).collect()),
+            Value::Object(map) => Node::Object(Object::from(map)),
+        }
+    }
+}
+
+impl From<Map<String, Value>> for Object<'_> {
+    fn from(map: Map<String, Value>) -> Self {
+        Object {
+            entries: map
+                .into_iter()
+                .map(|(key, value)| (Cow::Owned(key), Node::from(value)))
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Display for Node<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_json())
+    }
+}
+
+impl Serialize for Node<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Node::Null => serializer.serialize_unit(),
+            Node::Bool(flag) => serializer.serialize_bool(*flag),
+            Node::Number(number) => number.serialize(serializer),
+            Node::String(text) => serializer.serialize_str(text),
+            Node::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Node::Object(map) => map.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for Object<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_map(Some(self.len()))?;
+        for (key, value) in self.iter() {
+            out.serialize_entry(key, value)?;
+        }
+        out.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Node<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Object<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Node::deserialize(deserializer)? {
+            Node::Object(map) => Ok(map),
+            _ => Err(serde::de::Error::custom("not an object")),
+        }
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, flag: bool) -> Result<Node<'de>, E> {
+        Ok(Node::Bool(flag))
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(number.into()))
+    }
+
+    fn visit_u64<E>(self, number: u64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(number.into()))
+    }
+
+    fn visit_f64<E>(self, number: f64) -> Result<Node<'de>, E> {
+        Ok(Number::from_f64(number).map_or(Node::Null, Node::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Node<'de>, E> {
+        Ok(Node::String(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Node<'de>, E> {
+        Ok(Node::String(Cow::Owned(text.to_owned())))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Node<'de>, E> {
+        Ok(Node::String(Cow::Owned(text)))
+    }
+
+    fn visit_none<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node<'de>, D::Error> {
+        Deserialize::deserialize(deserializer)
+    }
+
+    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            entries.push((key.0, map.next_value()?));
+        }
+        Ok(Node::Object(Object::from_entries(entries)))
+    }
+}
+
+/// A map key, borrowed from the payload unless it had escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(key)))
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(key.to_owned())))
+    }
+
+    fn visit_string<E>(self, key: String) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(key)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Read as a tree and as a `Value`, both written back out: the same text.
+    fn both(text: &str) -> (String, String) {
+        let node: Node = serde_json::from_str(text).unwrap();
+        let value: Value = serde_json::from_str(text).unwrap();
+        (node.to_json(), value.to_string())
+    }
+
+    #[test]
+    fn reads_and_writes_as_serde_json_does() {
+        for text in [
+            r#"{"b":1,"a":[true,null,-2,1.5e300,"x\u00e9\n"],"c":{"z":{},"y":[]}}"#,
+            r#"{"k":1,"j":2,"k":3}"#,
+            r#"{"a\u0062":1,"ab":2}"#,
+            "18446744073709551616",
+            "-0.0",
+            r#""\ud83d\ude00""#,
+        ] {
+            let (node, value) = both(text);
+            assert_eq!(node, value, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_its_first_place_and_last_value_in_large_maps() {
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!("\"k{}\":{i},", i % 25));
+        }
+        text.push_str("\"end\":0}");
+        let (node, value) = both(&text);
+        assert_eq!(node, value);
+    }
+
+    #[test]
+    fn maps_compare_without_key_order_and_numbers_as_serde_json_does() {
+        fn read(text: &str) -> Node<'static> {
+            Node::from(serde_json::from_str::<Value>(text).unwrap())
+        }
+        assert_eq!(
+            read(r#"{"a":1,"b":{"c":2}}"#),
+            read(r#"{"b":{"c":2},"a":1}"#)
+        );
+        assert_ne!(read(r#"{"a":1}"#), read(r#"{"a":1.0}"#));
+        assert_ne!(read(r#"{"a":1}"#), read(r#"{"a":1,"b":null}"#));
+        let large = |reversed: bool| {
+            let mut keys: Vec<usize> = (0..30).collect();
+            if reversed {
+                keys.reverse();
+            }
+            let body: Vec<String> = keys.iter().map(|i| format!("\"k{i}\":{i}")).collect();
+            read(&format!("{{{}}}", body.join(",")))
+        };
+        assert_eq!(large(false), large(true));
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let node: Node = serde_json::from_str(r#"{"name":"orders","note":"a\"b"}"#).unwrap();
+        assert!(matches!(
+            node.get("name"),
+            Some(Node::String(Cow::Borrowed("orders")))
+        ));
+        assert_eq!(node.get("note").and_then(Node::as_str), Some("a\"b"));
+    }
+
+    #[test]
+    fn converts_to_and_from_value_losslessly() {
+        let text = r#"{"b":[1,-1,0.5,"s",null,false],"a":{"x":{}}}"#;
+        let value: Value = serde_json::from_str(text).unwrap();
+        let node: Node = serde_json::from_str(text).unwrap();
+        assert_eq!(node.to_value(), value);
+        assert_eq!(Node::from(value.clone()), node);
+        assert_eq!(Node::from(value).to_json(), text);
+    }
+}
