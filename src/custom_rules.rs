@@ -102,8 +102,7 @@ impl CustomRule {
             } else if let Some(allowed) = &self.allowed_values
                 && !allowed.contains(located.node())
             {
-                let choices: Vec<String> =
-                    allowed.iter().map(|value| render_value(value)).collect();
+                let choices: Vec<String> = allowed.iter().map(render_value).collect();
                 findings.invalid_rendered(
                     &path,
                     render_value(located.node()),

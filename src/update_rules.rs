@@ -68,7 +68,7 @@ fn check_unchanged(
     if before == after {
         return;
     }
-    let was = before.map_or_else(|| "unset".to_string(), |value| render_value(value));
+    let was = before.map_or_else(|| "unset".to_string(), render_value);
     match after {
         Some(value) => {
             findings.invalid(path, value, format!("may not change (was {was}): {reason}"))
