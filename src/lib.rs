@@ -1,6 +1,8 @@
 //! The SampleDB Kubewarden policy: registers the waPC functions and hands each call on.
 
 pub mod admission;
+#[cfg(target_family = "wasm")]
+mod allocator;
 pub mod cluster;
 pub mod context_checks;
 pub mod cron;
