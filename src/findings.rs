@@ -35,20 +35,30 @@ pub struct FieldError {
 /// A detail: most are constants, borrowed rather than copied for every violation.
 pub type Detail = Cow<'static, str>;
 
+impl FieldError {
+    /// Appends `path: Kind: detail` to `out` (push_str rather than `write!`: the formatting
+    /// machinery is slow on wasm, and every violation of a refused object passes here).
+    pub fn write_to(&self, out: &mut String) {
+        out.push_str(&self.path);
+        match &self.kind {
+            ErrorKind::Required => out.push_str(": Required value: "),
+            ErrorKind::Invalid(value) => {
+                out.push_str(": Invalid value: ");
+                out.push_str(value);
+                out.push_str(": ");
+            }
+            ErrorKind::Forbidden => out.push_str(": Forbidden: "),
+            ErrorKind::NotFound => out.push_str(": Not found: "),
+        }
+        out.push_str(&self.detail);
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ErrorKind::Required => write!(f, "{}: Required value: {}", self.path, self.detail),
-            ErrorKind::Invalid(value) => {
-                write!(
-                    f,
-                    "{}: Invalid value: {}: {}",
-                    self.path, value, self.detail
-                )
-            }
-            ErrorKind::Forbidden => write!(f, "{}: Forbidden: {}", self.path, self.detail),
-            ErrorKind::NotFound => write!(f, "{}: Not found: {}", self.path, self.detail),
-        }
+        let mut text = String::new();
+        self.write_to(&mut text);
+        f.write_str(&text)
     }
 }
 
@@ -92,9 +102,12 @@ impl Findings {
         }
     }
 
-    pub fn warn(&mut self, path: &str, detail: impl fmt::Display) {
-        let mut warning = String::with_capacity(128);
-        let _ = write!(warning, "{path}: {detail}");
+    pub fn warn(&mut self, path: &str, detail: impl AsRef<str>) {
+        let detail = detail.as_ref();
+        let mut warning = String::with_capacity(path.len() + 2 + detail.len());
+        warning.push_str(path);
+        warning.push_str(": ");
+        warning.push_str(detail);
         self.warnings.push(warning);
     }
 
@@ -124,7 +137,7 @@ impl Findings {
             if index > 0 {
                 out.push_str("; ");
             }
-            let _ = write!(out, "{error}");
+            error.write_to(out);
         }
         if self.more_errors > 0 {
             let _ = write!(out, "; ... and {} more violations", self.more_errors);
