@@ -62,18 +62,21 @@ impl<'a> Decision<'a> {
         }
     }
 
-    /// The answer as policy-server reads it: a `ValidationResponse` in JSON.
-    pub fn to_json(self) -> serde_json::Result<Vec<u8>> {
-        // Room for the whole answer at once, but for a mutated object larger than 2 KB.
+    /// The answer as policy-server reads it: a `ValidationResponse` in JSON. `payload_len`, the
+    /// size of the request it answers, bounds a mutated object (the object plus a few defaults).
+    pub fn to_json(self, payload_len: usize) -> serde_json::Result<Vec<u8>> {
+        // Room for the whole answer at once: growing a 1.5 MB answer by doubling copies it
+        // several times over and holds two copies at the peak.
         let text = |list: &[String]| list.iter().map(|item| item.len() + 8).sum::<usize>();
+        let mutated = if self.mutated_object.is_some() {
+            payload_len + 512
+        } else {
+            0
+        };
         let mut out = Vec::with_capacity(
             256 + self.message.as_ref().map_or(0, |m| m.len() + m.len() / 8)
                 + text(&self.warnings)
-                + if self.mutated_object.is_some() {
-                    2048
-                } else {
-                    0
-                },
+                + mutated,
         );
         serde_json::to_writer(
             &mut out,

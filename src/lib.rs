@@ -42,7 +42,7 @@ pub fn validate(payload: &[u8]) -> CallResult {
 
 /// `validate` against a given cluster view (tests, fuzzing, the native benchmark).
 pub fn validate_with(payload: &[u8], cluster: &dyn cluster::ClusterView) -> CallResult {
-    Ok(admission::evaluate_payload(payload, cluster).to_json()?)
+    Ok(admission::evaluate_payload(payload, cluster).to_json(payload.len())?)
 }
 
 /// `validate_settings`: the settings document in, a SettingsValidationResponse out.
