@@ -4,11 +4,11 @@
 //! but a decision reads six of its fields. Building a `serde_json::Value` for everything (an
 //! IndexMap and a String per key) was half of `validate`'s time in policy-server, so the first
 //! reader keeps those six fields, as borrowed [`Node`]s, and skips the rest without building
-//! anything. A payload it cannot
-//! read — not UTF-8 or not JSON, `request` not an object, anything unexpected — is read whole by
-//! `serde_json::Value`, so every malformed payload still gets the same answer and error text.
-//! One difference, by design: skipped fields are checked for JSON syntax only, not against the
-//! limits `Value` adds (nesting depth 128, lone UTF-16 surrogates in escapes).
+//! anything. A payload it cannot read — not UTF-8 or not JSON, `request` not an object, anything
+//! unexpected — is read whole (`read_whole`, the same tree from serde_json's byte reader), so
+//! every malformed payload still gets the same answer and serde_json's error text. One difference,
+//! by design: skipped fields are checked for JSON syntax only, not against the limits a read value
+//! has (nesting depth 128, lone UTF-16 surrogates in escapes).
 
 use crate::node::{Node, Object};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -48,7 +48,7 @@ pub fn read(payload: &[u8]) -> Result<Payload<'_>, serde_json::Error> {
     }
 }
 
-/// Reads the whole payload as a `Value`, then keeps what a decision reads. The reference `read`
+/// Reads the whole payload as one tree, then keeps what a decision reads. The reference `read`
 /// must agree with on every payload this accepts.
 pub fn read_whole(payload: &[u8]) -> Result<Payload<'_>, serde_json::Error> {
     let document: Node = serde_json::from_slice(payload)?;
