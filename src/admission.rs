@@ -184,12 +184,8 @@ fn admit_write<'a>(
     if let Some(map) = object.as_object() {
         validation::check_object(map, settings, &mut findings);
     }
-    // JSONPath reads a `serde_json::Value`: built only when there are custom rules to run.
-    if !settings.custom_rules.is_empty() {
-        let value = object.to_value();
-        for rule in &settings.custom_rules {
-            rule.check(&value, &mut findings);
-        }
+    for rule in &settings.custom_rules {
+        rule.check(&object, &mut findings);
     }
     let old = old.map(|mut old| {
         if settings.apply_defaults {

@@ -1,14 +1,12 @@
 //! `customRules`: organisation rules an admin adds through settings, each a JSONPath with
 //! `required`, `forbidden` and/or `allowedValues`.
 //!
-//! JSONPath comes from `serde_json_path` (RFC 9535, maintained) rather than `jsonpath_lib`: the
-//! latter is unmaintained since 2021 and panics on some filter expressions, which would trap the
-//! module. `match()`/`search()` are left out with the crate's regex feature (a regex engine would
-//! double the module); such a path is refused by `validate_settings` as an unknown function.
+//! The paths are RFC 9535 JSONPath ([`crate::jsonpath`]), evaluated on the request's own tree.
 
 use crate::findings::{Findings, SettingsErrors, render_value, type_name};
+use crate::jsonpath::{JsonPath, Step};
+use crate::node::Node;
 use serde_json::{Map, Value};
-use serde_json_path::{JsonPath, PathElement};
 
 /// Paths are admin-written one-liners; the caps keep the recursive-descent parser's stack shallow
 /// whatever is pasted into the settings.
@@ -22,7 +20,7 @@ pub struct CustomRule {
     path: JsonPath,
     pub required: bool,
     pub forbidden: bool,
-    pub allowed_values: Option<Vec<Value>>,
+    pub allowed_values: Option<Vec<Node<'static>>>,
     pub message: Option<String>,
 }
 
@@ -49,7 +47,7 @@ impl CustomRule {
         let forbidden = read_flag(&key, map, "forbidden", errors);
         let allowed_values = match map.get("allowedValues") {
             None | Some(Value::Null) => None,
-            Some(Value::Array(values)) => Some(values.clone()),
+            Some(Value::Array(values)) => Some(values.iter().cloned().map(Node::from).collect()),
             Some(other) => {
                 errors.add(
                     &format!("{key}.allowedValues"),
@@ -90,25 +88,25 @@ impl CustomRule {
     }
 
     /// Evaluates the rule on the object as it will be stored.
-    pub fn check(&self, object: &Value, findings: &mut Findings) {
-        let matches = self.path.query_located(object);
-        if self.required && matches.is_empty() {
-            findings.required(&self.path_text, self.detail("is required"));
-        }
-        for located in matches.iter() {
-            let path = field_path(located.location().iter());
+    pub fn check(&self, object: &Node, findings: &mut Findings) {
+        let mut matched = false;
+        self.path.for_each_match(object, &mut |location, node| {
+            matched = true;
             if self.forbidden {
-                findings.forbidden(&path, self.detail("is forbidden"));
+                findings.forbidden(&field_path(location), self.detail("is forbidden"));
             } else if let Some(allowed) = &self.allowed_values
-                && !allowed.contains(located.node())
+                && !allowed.contains(node)
             {
                 let choices: Vec<String> = allowed.iter().map(render_value).collect();
                 findings.invalid_rendered(
-                    &path,
-                    render_value(located.node()),
+                    &field_path(location),
+                    render_value(node),
                     self.detail(&format!("must be one of {}", choices.join(", "))),
                 );
             }
+        });
+        if self.required && !matched {
+            findings.required(&self.path_text, self.detail("is required"));
         }
     }
 
@@ -172,22 +170,22 @@ fn read_flag(key: &str, map: &Map<String, Value>, flag: &str, errors: &mut Setti
 
 /// A match location as a field path (`metadata.labels.team`, `spec.items[0]`); keys that are not
 /// plain words are bracketed, as in `metadata.labels[app.kubernetes.io/name]`.
-fn field_path<'a>(elements: impl Iterator<Item = &'a PathElement<'a>>) -> String {
+fn field_path(location: &[Step]) -> String {
     let mut path = String::new();
-    for element in elements {
-        match element {
-            PathElement::Name(name) if is_plain_word(name) => {
+    for step in location {
+        match *step {
+            Step::Name(name) if is_plain_word(name) => {
                 if !path.is_empty() {
                     path.push('.');
                 }
                 path.push_str(name);
             }
-            PathElement::Name(name) => {
+            Step::Name(name) => {
                 path.push('[');
                 path.push_str(name);
                 path.push(']');
             }
-            PathElement::Index(index) => {
+            Step::Index(index) => {
                 path.push_str(&format!("[{index}]"));
             }
         }

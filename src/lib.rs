@@ -9,6 +9,7 @@ pub mod cron;
 pub mod custom_rules;
 pub mod defaults;
 pub mod findings;
+pub mod jsonpath;
 pub mod names;
 pub mod node;
 pub mod object;
