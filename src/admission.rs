@@ -101,7 +101,7 @@ pub fn evaluate_payload<'a>(payload: &'a [u8], cluster: &dyn ClusterView) -> Dec
         Ok(payload) => payload,
         Err(error) => return Decision::reject(400, format!("{PAYLOAD_NOT_JSON}: {error}")),
     };
-    let settings = match Settings::from_value(&payload.settings) {
+    let settings = match Settings::from_node(&payload.settings) {
         Ok(settings) => settings,
         Err(errors) => {
             return Decision::reject(500, format!("the policy settings are not valid: {errors}"));

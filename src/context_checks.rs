@@ -4,12 +4,11 @@
 //! [`LookupFailed`] that the caller turns into a 500: the policy cannot tell whether the object is
 //! fine, and must not guess.
 
-use crate::cluster::{ClusterView, Query};
+use crate::cluster::{ClusterView, Item, Query};
 use crate::findings::Findings;
 use crate::node::Node;
 use crate::object::{lookup, lookup_str, parse_quantity};
 use crate::settings::{CheckMode, Settings};
-use serde_json::Value;
 
 pub const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
 pub const SECRET_PATH: &str = "spec.credentials.secretName";
@@ -47,7 +46,7 @@ impl Reporter<'_> {
         &mut self,
         view: &dyn ClusterView,
         query: Query,
-    ) -> Result<Option<Vec<Value>>, LookupFailed> {
+    ) -> Result<Option<Vec<Item>>, LookupFailed> {
         match view.list(&query) {
             Ok(items) => Ok(Some(items)),
             Err(error) if self.mode == CheckMode::Warn => {
@@ -76,10 +75,9 @@ pub struct Context<'a> {
 
 /// Only an object the API server could store under this name is compared with the one asked for:
 /// a host that answered with another object must not pass the check.
-fn is_named(item: &Value, name: &str, namespace: Option<&str>) -> bool {
-    let metadata = &item["metadata"];
-    metadata["name"].as_str() == Some(name)
-        && namespace.is_none_or(|ns| metadata["namespace"].as_str() == Some(ns))
+fn is_named(item: &Item, name: &str, namespace: Option<&str>) -> bool {
+    lookup_str(item, &["metadata", "name"]) == Some(name)
+        && namespace.is_none_or(|ns| lookup_str(item, &["metadata", "namespace"]) == Some(ns))
 }
 
 /// Runs the checks the settings turn on.
@@ -143,7 +141,7 @@ fn check_secret(
     let has = |key: &str| {
         ["data", "stringData"]
             .iter()
-            .any(|section| secret[section].get(key).is_some())
+            .any(|section| secret.get(section).and_then(|data| data.get(key)).is_some())
     };
     let missing: Vec<&str> = settings
         .credentials_secret_keys
@@ -158,8 +156,11 @@ fn check_secret(
     Ok(())
 }
 
-fn is_default_class(class: &Value) -> bool {
-    class["metadata"]["annotations"][DEFAULT_CLASS_ANNOTATION] == Value::String("true".into())
+fn is_default_class(class: &Item) -> bool {
+    lookup_str(
+        class,
+        &["metadata", "annotations", DEFAULT_CLASS_ANNOTATION],
+    ) == Some("true")
 }
 
 /// The storage size grew from `old` to `object` (both valid quantities).
@@ -222,8 +223,8 @@ fn check_storage_class(
         report.problem(CLASS_PATH, None, missing);
         return Ok(());
     };
-    if grows && class["allowVolumeExpansion"] != Value::Bool(true) {
-        let class_name = class["metadata"]["name"].as_str().unwrap_or("");
+    if grows && class.get("allowVolumeExpansion") != Some(&Node::Bool(true)) {
+        let class_name = lookup_str(&class, &["metadata", "name"]).unwrap_or("");
         let detail = format!(
             "the operator cannot resize the volume on StorageClass {class_name}: it does not set allowVolumeExpansion: true"
         );

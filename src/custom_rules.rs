@@ -5,8 +5,7 @@
 
 use crate::findings::{Findings, SettingsErrors, render_value, type_name};
 use crate::jsonpath::{JsonPath, Step};
-use crate::node::Node;
-use serde_json::{Map, Value};
+use crate::node::{Node, Object};
 
 /// Paths are admin-written one-liners; the caps keep the recursive-descent parser's stack shallow
 /// whatever is pasted into the settings.
@@ -28,7 +27,7 @@ impl CustomRule {
     /// Reads entry `index` of `customRules`, recording every problem under `customRules[index]`.
     pub fn from_settings(
         index: usize,
-        entry: &Value,
+        entry: &Node,
         errors: &mut SettingsErrors,
     ) -> Option<CustomRule> {
         let key = format!("customRules[{index}]");
@@ -38,7 +37,7 @@ impl CustomRule {
         };
         let before = errors.0.len();
         for name in map.keys() {
-            if !KNOWN_RULE_KEYS.contains(&name.as_str()) {
+            if !KNOWN_RULE_KEYS.contains(&name) {
                 errors.add(&format!("{key}.{name}"), "unknown setting");
             }
         }
@@ -46,8 +45,10 @@ impl CustomRule {
         let required = read_flag(&key, map, "required", errors);
         let forbidden = read_flag(&key, map, "forbidden", errors);
         let allowed_values = match map.get("allowedValues") {
-            None | Some(Value::Null) => None,
-            Some(Value::Array(values)) => Some(values.iter().cloned().map(Node::from).collect()),
+            None | Some(Node::Null) => None,
+            Some(Node::Array(values)) => {
+                Some(values.iter().cloned().map(Node::into_owned).collect())
+            }
             Some(other) => {
                 errors.add(
                     &format!("{key}.allowedValues"),
@@ -57,8 +58,8 @@ impl CustomRule {
             }
         };
         let message = match map.get("message") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Some(text.clone()),
+            None | Some(Node::Null) => None,
+            Some(Node::String(text)) => Some(text.to_string()),
             Some(other) => {
                 errors.add(
                     &format!("{key}.message"),
@@ -118,15 +119,11 @@ impl CustomRule {
     }
 }
 
-fn read_path(
-    key: &str,
-    map: &Map<String, Value>,
-    errors: &mut SettingsErrors,
-) -> Option<(String, JsonPath)> {
+fn read_path(key: &str, map: &Object, errors: &mut SettingsErrors) -> Option<(String, JsonPath)> {
     let name = format!("{key}.path");
     let text = match map.get("path") {
-        Some(Value::String(text)) => text,
-        None | Some(Value::Null) => {
+        Some(Node::String(text)) => text,
+        None | Some(Node::Null) => {
             errors.add(&name, "is required");
             return None;
         }
@@ -146,7 +143,7 @@ fn read_path(
         return None;
     }
     match JsonPath::parse(text) {
-        Ok(path) => Some((text.clone(), path)),
+        Ok(path) => Some((text.to_string(), path)),
         Err(error) => {
             errors.add(&name, format!("does not compile: {error}"));
             None
@@ -154,10 +151,10 @@ fn read_path(
     }
 }
 
-fn read_flag(key: &str, map: &Map<String, Value>, flag: &str, errors: &mut SettingsErrors) -> bool {
+fn read_flag(key: &str, map: &Object, flag: &str, errors: &mut SettingsErrors) -> bool {
     match map.get(flag) {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(value)) => *value,
+        None | Some(Node::Null) => false,
+        Some(Node::Bool(value)) => *value,
         Some(other) => {
             errors.add(
                 &format!("{key}.{flag}"),

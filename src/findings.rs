@@ -6,7 +6,6 @@
 
 use crate::node::Node;
 use serde::Serialize;
-use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
@@ -165,14 +164,14 @@ pub fn render_value(value: &impl Serialize) -> String {
 }
 
 /// The JSON type of a value, as an error names it.
-pub fn type_name(value: &Value) -> &'static str {
+pub fn type_name(value: &Node) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        Node::Null => "null",
+        Node::Bool(_) => "boolean",
+        Node::Number(_) => "number",
+        Node::String(_) => "string",
+        Node::Array(_) => "array",
+        Node::Object(_) => "object",
     }
 }
 

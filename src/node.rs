@@ -188,6 +188,20 @@ impl<'a> Node<'a> {
         }
     }
 
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Node::Bool(flag) => Some(*flag),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Node<'a>]> {
+        match self {
+            Node::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Node::Number(number) => number.as_i64(),
@@ -213,6 +227,24 @@ impl<'a> Node<'a> {
     /// A key of an object; `None` for anything else.
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.as_object().and_then(|map| map.get(key))
+    }
+
+    /// The same tree owning its strings, to outlive the document it was read from.
+    pub fn into_owned(self) -> Node<'static> {
+        match self {
+            Node::Null => Node::Null,
+            Node::Bool(flag) => Node::Bool(flag),
+            Node::Number(number) => Node::Number(number),
+            Node::String(text) => Node::String(Cow::Owned(text.into_owned())),
+            Node::Array(items) => Node::Array(items.into_iter().map(Node::into_owned).collect()),
+            Node::Object(map) => Node::Object(Object {
+                entries: map
+                    .entries
+                    .into_iter()
+                    .map(|(key, value)| (Cow::Owned(key.into_owned()), value.into_owned()))
+                    .collect(),
+            }),
+        }
     }
 
     /// The JSON text `serde_json` writes for the same value.

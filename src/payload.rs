@@ -12,7 +12,6 @@
 
 use crate::node::{Node, Object};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::Value;
 use std::fmt;
 
 /// The AdmissionRequest fields a decision reads; every other field is skipped.
@@ -31,7 +30,7 @@ pub struct Payload<'a> {
     /// The request's `READ_FIELDS`, or `None` when `request` is absent or not an object.
     pub request: Option<Object<'a>>,
     /// `settings`, `Null` when absent.
-    pub settings: Value,
+    pub settings: Node<'a>,
 }
 
 /// Reads a payload, skipping what no decision reads; the error is the one `read_whole` gives.
@@ -55,7 +54,7 @@ pub fn read_whole(payload: &[u8]) -> Result<Payload<'_>, serde_json::Error> {
     let Node::Object(document) = document else {
         return Ok(Payload {
             request: None,
-            settings: Value::Null,
+            settings: Node::Null,
         });
     };
     let request = match document.get("request") {
@@ -66,10 +65,10 @@ pub fn read_whole(payload: &[u8]) -> Result<Payload<'_>, serde_json::Error> {
         }
         _ => None,
     };
-    let settings = document.get("settings").map(Node::to_value);
+    let settings = document.get("settings").cloned();
     Ok(Payload {
         request,
-        settings: settings.unwrap_or(Value::Null),
+        settings: settings.unwrap_or(Node::Null),
     })
 }
 
@@ -128,12 +127,12 @@ impl<'de> Visitor<'de> for PayloadVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Selective<'de>, A::Error> {
         let mut payload = Payload {
             request: None,
-            settings: Value::Null,
+            settings: Node::Null,
         };
         while let Some(key) = map.next_key::<Key>()? {
             match key.0 {
                 Some("request") => payload.request = Some(map.next_value::<Request>()?.0),
-                Some("settings") => payload.settings = map.next_value::<Node>()?.to_value(),
+                Some("settings") => payload.settings = map.next_value::<Node>()?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use rstest::rstest;
-use sampledb_policy::cluster::{ClusterView, InMemoryCluster, Query};
+use sampledb_policy::cluster::{ClusterView, InMemoryCluster, Item, Query};
 use sampledb_policy::context_checks::NAMESPACE_ASSUMED;
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -19,7 +19,7 @@ struct Recorded {
 }
 
 impl ClusterView for Recorded {
-    fn list(&self, query: &Query) -> Result<Vec<Value>, String> {
+    fn list(&self, query: &Query) -> Result<Vec<Item>, String> {
         self.queries.borrow_mut().push(query.clone());
         self.cluster.list(query)
     }
@@ -269,8 +269,8 @@ fn configured_secret_keys_are_the_ones_required() {
 struct AnswersEverything(Vec<Value>);
 
 impl ClusterView for AnswersEverything {
-    fn list(&self, _query: &Query) -> Result<Vec<Value>, String> {
-        Ok(self.0.clone())
+    fn list(&self, _query: &Query) -> Result<Vec<Item>, String> {
+        Ok(self.0.iter().cloned().map(Item::from).collect())
     }
 }
 

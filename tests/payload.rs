@@ -63,7 +63,7 @@ fn only_the_fields_a_decision_reads_are_kept_in_their_order() {
     let object = request.get("object").and_then(|object| object.as_object());
     let object_keys: Vec<&str> = object.unwrap().keys().collect();
     assert_eq!(object_keys, ["b", "a"]);
-    assert_eq!(read.settings, json!({"maxReplicas": 3}));
+    assert_eq!(read.settings.to_value(), json!({"maxReplicas": 3}));
 }
 
 #[rstest]

@@ -197,7 +197,10 @@ fn answer_from_objects(
 
 /// The same answers for the policy linked natively, so that native and wasm runs can be compared.
 impl sampledb_policy::cluster::ClusterView for Cluster {
-    fn list(&self, query: &sampledb_policy::cluster::Query) -> Result<Vec<Value>, String> {
+    fn list(
+        &self,
+        query: &sampledb_policy::cluster::Query,
+    ) -> Result<Vec<sampledb_policy::cluster::Item>, String> {
         // In the module the waPC guest library puts "Host error: " before the host's message.
         let answer = self
             .answer(query.operation(), query.payload().to_string().as_bytes())

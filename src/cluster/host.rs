@@ -1,14 +1,14 @@
 //! Cluster lookups through Kubewarden's host capabilities, as raw waPC host calls: the SDK's typed
 //! helpers need k8s-openapi (its `cluster-context` feature), which this policy does not link.
 
-use super::{ClusterView, Query, items_of_answer};
+use super::{ClusterView, Item, Query, items_of_answer};
 use kubewarden_policy_sdk::wapc_guest::host_call;
 
 pub struct HostCluster;
 
 impl ClusterView for HostCluster {
-    fn list(&self, query: &Query) -> Result<Vec<serde_json::Value>, String> {
-        let payload = query.payload().to_string();
+    fn list(&self, query: &Query) -> Result<Vec<Item>, String> {
+        let payload = query.payload();
         let answer = host_call(
             "kubewarden",
             "kubernetes",

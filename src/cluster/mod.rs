@@ -15,6 +15,7 @@
 #[cfg(target_arch = "wasm32")]
 pub mod host;
 
+use crate::node::{Node, Object};
 use serde_json::{Value, json};
 
 /// The class read before the StorageClass list: only whether the read is permitted matters.
@@ -45,25 +46,33 @@ impl Query {
     }
 
     /// The request payload, with the fields of the SDK's request structs.
-    pub fn payload(&self) -> Value {
+    pub fn payload(&self) -> String {
+        let (api_version, kind) = match self {
+            Query::Secret { .. } => ("v1", "Secret"),
+            _ => ("storage.k8s.io/v1", "StorageClass"),
+        };
+        let mut fields = Object::new();
+        fields.insert("api_version", Node::from(api_version));
+        fields.insert("kind", Node::from(kind));
+        let mut get = |name: &str, namespace: Option<&str>| {
+            fields.insert("name", Node::from(name.to_string()));
+            fields.insert(
+                "namespace",
+                namespace.map_or(Node::Null, |ns| Node::from(ns.to_string())),
+            );
+            fields.insert("disable_cache", Node::Bool(false));
+        };
         match self {
-            Query::Secret { namespace, name } => json!({
-                "api_version": "v1", "kind": "Secret", "name": name,
-                "namespace": namespace, "disable_cache": false
-            }),
-            Query::StorageClass { name } => json!({
-                "api_version": "storage.k8s.io/v1", "kind": "StorageClass", "name": name,
-                "namespace": null, "disable_cache": false
-            }),
-            Query::StorageClasses => json!({
-                "api_version": "storage.k8s.io/v1", "kind": "StorageClass",
-                "label_selector": null, "field_selector": null, "field_masks": null
-            }),
-            Query::ClassReadProbe => Query::StorageClass {
-                name: PERMISSION_PROBE_CLASS.to_string(),
+            Query::Secret { namespace, name } => get(name, Some(namespace)),
+            Query::StorageClass { name } => get(name, None),
+            Query::ClassReadProbe => get(PERMISSION_PROBE_CLASS, None),
+            Query::StorageClasses => {
+                for selector in ["label_selector", "field_selector", "field_masks"] {
+                    fields.insert(selector, Node::Null);
+                }
             }
-            .payload(),
         }
+        Node::Object(fields).to_json()
     }
 
     /// How a message names this lookup.
@@ -96,7 +105,7 @@ impl Query {
 pub fn items_of_answer(
     query: &Query,
     answer: Result<Vec<u8>, String>,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<Item>, String> {
     let bytes = match answer {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -106,26 +115,27 @@ pub fn items_of_answer(
             };
         }
     };
-    // Read as the module reads every JSON document (one parser in the module), then as a Value.
-    let answer = serde_json::from_slice::<crate::node::Node>(&bytes)
-        .map_err(|error| format!("the host's answer is not JSON: {error}"))?
-        .to_value();
+    let answer = serde_json::from_slice::<Node>(&bytes)
+        .map_err(|error| format!("the host's answer is not JSON: {error}"))?;
     if query.not_found_error().is_some() {
         return match answer {
-            Value::Object(_) => Ok(vec![answer]),
+            Node::Object(_) => Ok(vec![answer.into_owned()]),
             _ => Err("the host's answer is not an object".to_string()),
         };
     }
     match answer.get("items") {
-        Some(Value::Array(items)) => Ok(items.clone()),
-        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Node::Array(items)) => Ok(items.iter().cloned().map(Node::into_owned).collect()),
+        None | Some(Node::Null) => Ok(Vec::new()),
         Some(_) => Err("the host's answer has an items field that is not a list".to_string()),
     }
 }
 
+/// A cluster object as a lookup returns it.
+pub type Item = Node<'static>;
+
 /// The cluster as the policy sees it: the items a lookup lists, or the host's error.
 pub trait ClusterView {
-    fn list(&self, query: &Query) -> Result<Vec<Value>, String>;
+    fn list(&self, query: &Query) -> Result<Vec<Item>, String>;
 }
 
 /// A cluster made of objects in memory; `failing` makes every lookup fail with that message.
@@ -169,10 +179,13 @@ pub fn matching(objects: &[Value], query: &Query) -> Vec<Value> {
 }
 
 impl ClusterView for InMemoryCluster {
-    fn list(&self, query: &Query) -> Result<Vec<Value>, String> {
+    fn list(&self, query: &Query) -> Result<Vec<Item>, String> {
         match &self.failing {
             Some(error) => Err(error.clone()),
-            None => Ok(matching(&self.objects, query)),
+            None => Ok(matching(&self.objects, query)
+                .into_iter()
+                .map(Node::from)
+                .collect()),
         }
     }
 }
@@ -181,7 +194,7 @@ impl ClusterView for InMemoryCluster {
 pub struct NoCluster;
 
 impl ClusterView for NoCluster {
-    fn list(&self, _query: &Query) -> Result<Vec<Value>, String> {
+    fn list(&self, _query: &Query) -> Result<Vec<Item>, String> {
         Err("no Kubewarden host to answer cluster lookups".to_string())
     }
 }

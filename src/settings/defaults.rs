@@ -4,10 +4,10 @@ use super::Settings;
 use super::reader::Reader;
 use super::{DELETION_POLICIES, SettingsErrors};
 use crate::cron;
+use crate::node::{Node, Object};
 use crate::quantity::Quantity;
 use crate::retention;
 use crate::version::Version;
-use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// A default's text: the built-in ones are borrowed, so reading `{}` settings allocates nothing
@@ -52,16 +52,16 @@ impl Default for Defaults {
     }
 }
 
-pub fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Defaults {
+pub fn read_defaults(map: &Object, errors: &mut SettingsErrors) -> Defaults {
     for key in map.keys() {
-        if !KNOWN_DEFAULT_KEYS.contains(&key.as_str()) {
+        if !KNOWN_DEFAULT_KEYS.contains(&key) {
             errors.add(&format!("defaults.{key}"), "unknown setting");
         }
     }
     let mut defaults = Defaults {
         set_by_admin: KNOWN_DEFAULT_KEYS
             .into_iter()
-            .filter(|key| map.get(*key).is_some_and(|value| !value.is_null()))
+            .filter(|key| map.get(key).is_some_and(|value| !value.is_null()))
             .collect(),
         ..Defaults::default()
     };
@@ -88,7 +88,7 @@ pub fn read_defaults(map: &Map<String, Value>, errors: &mut SettingsErrors) -> D
     defaults.storage_class_name = read.string("storageClassName").map(Text::from);
     // An explicit null switches the default backup off; leaving the key out keeps "0 3 * * *".
     match map.get("backupSchedule") {
-        Some(Value::Null) => defaults.backup_schedule = None,
+        Some(Node::Null) => defaults.backup_schedule = None,
         Some(_) => {
             if let Some(schedule) = read.string("backupSchedule") {
                 if let Err(detail) = cron::validate(&schedule) {

@@ -9,14 +9,13 @@ use crate::custom_rules::CustomRule;
 // parses, so the rules never import the settings.
 pub use crate::findings::SettingsErrors;
 use crate::findings::type_name;
+use crate::node::{Node, Object};
 use crate::quantity::Quantity;
 use crate::version::Version;
 use defaults::read_defaults;
 pub use defaults::{Defaults, KNOWN_DEFAULT_KEYS, Text};
 use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
 use reader::Reader;
-use serde::Deserialize;
-use serde_json::{Map, Value};
 
 pub const DELETION_POLICIES: [&str; 3] = ["Snapshot", "Delete", "Retain"];
 
@@ -118,12 +117,12 @@ impl Default for Settings {
 
 impl Settings {
     /// Reads settings as policy-server passes them: `null` or `{}` means every default.
-    pub fn from_value(document: &Value) -> Result<Settings, SettingsErrors> {
+    pub fn from_node(document: &Node) -> Result<Settings, SettingsErrors> {
         let mut errors = SettingsErrors::default();
-        let empty = Map::new();
+        let empty = Object::new();
         let map = match document {
-            Value::Null => &empty,
-            Value::Object(map) => map,
+            Node::Null => &empty,
+            Node::Object(map) => map,
             other => {
                 errors.add(
                     "settings",
@@ -144,11 +143,16 @@ impl Settings {
             Err(errors)
         }
     }
+
+    /// The same from a `serde_json::Value`, as the tests and native tools hold settings.
+    pub fn from_value(document: &serde_json::Value) -> Result<Settings, SettingsErrors> {
+        Settings::from_node(&Node::from(document.clone()))
+    }
 }
 
-fn read_settings(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Settings {
+fn read_settings(map: &Object, errors: &mut SettingsErrors) -> Settings {
     for key in map.keys() {
-        if !KNOWN_KEYS.contains(&key.as_str()) {
+        if !KNOWN_KEYS.contains(&key) {
             errors.add(key, "unknown setting");
         }
     }
@@ -197,16 +201,16 @@ fn read_settings(map: &Map<String, Value>, errors: &mut SettingsErrors) -> Setti
         settings.storage_class_check = mode;
     }
     match map.get("defaults") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(defaults)) => settings.defaults = read_defaults(defaults, errors),
+        None | Some(Node::Null) => {}
+        Some(Node::Object(defaults)) => settings.defaults = read_defaults(defaults, errors),
         Some(other) => errors.add(
             "defaults",
             format!("must be an object, got {}", type_name(other)),
         ),
     }
     match map.get("customRules") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(rules)) => {
+        None | Some(Node::Null) => {}
+        Some(Node::Array(rules)) => {
             for (index, rule) in rules.iter().enumerate() {
                 if let Some(rule) = CustomRule::from_settings(index, rule, errors) {
                     settings.custom_rules.push(rule);
@@ -283,13 +287,11 @@ fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
 }
 
 /// The settings document as policy-server hands it over, checked by `Validatable`.
-#[derive(Deserialize)]
-#[serde(transparent)]
-pub struct SettingsDocument(pub Value);
+pub struct SettingsDocument<'a>(pub Node<'a>);
 
-impl Validatable for SettingsDocument {
+impl Validatable for SettingsDocument<'_> {
     fn validate(&self) -> Result<(), String> {
-        Settings::from_value(&self.0)
+        Settings::from_node(&self.0)
             .map(|_| ())
             .map_err(|errors| errors.to_string())
     }
@@ -298,9 +300,8 @@ impl Validatable for SettingsDocument {
 /// The `validate_settings` answer for a raw payload; a payload that is not JSON is invalid
 /// settings, not an error of the module.
 pub fn validate_settings_payload(payload: &[u8]) -> SettingsValidationResponse {
-    // Read as the module reads every JSON document (one parser in the module), then as a Value.
-    let result = serde_json::from_slice::<crate::node::Node>(payload)
-        .map(|document| SettingsDocument(document.to_value()))
+    let result = serde_json::from_slice::<Node>(payload)
+        .map(SettingsDocument)
         .map_err(|error| format!("settings are not valid JSON: {error}"))
         .and_then(|document| document.validate());
     match result {

@@ -3,28 +3,28 @@
 
 use super::{Bound, CheckMode, SettingsErrors};
 use crate::findings::render_value;
+use crate::node::{Node, Object};
 use crate::quantity::Quantity;
 use crate::version;
-use serde_json::{Map, Value};
 
 /// Reads typed values from one settings object, recording a named error for each bad one.
-pub struct Reader<'a> {
-    pub map: &'a Map<String, Value>,
+pub struct Reader<'a, 'd> {
+    pub map: &'a Object<'d>,
     pub prefix: &'static str,
     pub errors: &'a mut SettingsErrors,
 }
 
-impl Reader<'_> {
+impl<'a, 'd> Reader<'a, 'd> {
     pub fn fail(&mut self, key: &str, detail: impl std::fmt::Display) {
         let name = format!("{}{key}", self.prefix);
         self.errors.add(&name, detail);
     }
 
-    pub fn present(&self, key: &str) -> Option<&Value> {
+    pub fn present(&self, key: &str) -> Option<&'a Node<'d>> {
         self.map.get(key).filter(|value| !value.is_null())
     }
 
-    pub fn wrong_type(&mut self, key: &str, expected: &str, value: &Value) {
+    pub fn wrong_type(&mut self, key: &str, expected: &str, value: &Node) {
         let detail = format!("must be {expected}, got {}", render_value(value));
         self.fail(key, detail);
     }
@@ -34,19 +34,18 @@ impl Reader<'_> {
         match value.as_bool() {
             Some(flag) => Some(flag),
             None => {
-                let value = value.clone();
-                self.wrong_type(key, "true or false", &value);
+                self.wrong_type(key, "true or false", value);
                 None
             }
         }
     }
 
     pub fn integer(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
-        let value = self.present(key)?.clone();
+        let value = self.present(key)?;
         match value.as_u64() {
             Some(number) if (min..=max).contains(&number) => Some(number),
             _ => {
-                self.wrong_type(key, &format!("an integer from {min} to {max}"), &value);
+                self.wrong_type(key, &format!("an integer from {min} to {max}"), value);
                 None
             }
         }
@@ -57,8 +56,7 @@ impl Reader<'_> {
         match value.as_str() {
             Some(text) => Some(text.to_string()),
             None => {
-                let value = value.clone();
-                self.wrong_type(key, "a string", &value);
+                self.wrong_type(key, "a string", value);
                 None
             }
         }
@@ -75,13 +73,12 @@ impl Reader<'_> {
         }
     }
 
-    pub fn list(&mut self, key: &str) -> Option<Vec<Value>> {
+    pub fn list(&mut self, key: &str) -> Option<&'a [Node<'d>]> {
         let value = self.present(key)?;
         match value.as_array() {
-            Some(items) => Some(items.clone()),
+            Some(items) => Some(items),
             None => {
-                let value = value.clone();
-                self.wrong_type(key, "a list", &value);
+                self.wrong_type(key, "a list", value);
                 None
             }
         }
@@ -105,8 +102,8 @@ impl Reader<'_> {
         let mut majors = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let major = match item {
-                Value::String(text) => version::parse_major(text),
-                Value::Number(number) => number.as_u64(),
+                Node::String(text) => version::parse_major(text),
+                Node::Number(number) => number.as_u64(),
                 _ => None,
             };
             match major {
@@ -124,7 +121,7 @@ impl Reader<'_> {
     /// `Off`, `Warn` or `Deny`. An unquoted `Off` in a manifest reaches the policy as `false`
     /// (YAML 1.1, as Kubernetes reads it), so `false` means `Off` too.
     pub fn check_mode(&mut self, key: &str) -> Option<CheckMode> {
-        if self.present(key) == Some(&serde_json::Value::Bool(false)) {
+        if self.present(key) == Some(&Node::Bool(false)) {
             return Some(CheckMode::Off);
         }
         let text = self.string(key)?;
