@@ -4,9 +4,10 @@
 
 use crate::capabilities::Cluster;
 use crate::engine::CompiledModule;
+pub use crate::engine::footprint::Footprint;
 use anyhow::{Context, Result, anyhow};
 use std::error::Error;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wapc::{WapcHost, WebAssemblyEngineProvider};
 
@@ -53,6 +54,20 @@ impl WasmPolicy {
     /// A new instance whose Kubernetes lookups `cluster` answers.
     pub fn instantiate_for(&self, cluster: Arc<Cluster>) -> Result<WapcHost> {
         wapc_host(Box::new(self.module.provider(EVALUATION_DEADLINE)), cluster)
+    }
+
+    /// What `function` on a fresh instance costs besides running time ([`Footprint`]).
+    pub fn footprint(&self, function: &str, payload: &[u8]) -> Result<Footprint> {
+        let footprint = Arc::new(Mutex::new(Footprint::default()));
+        let provider = self
+            .module
+            .measured_provider(EVALUATION_DEADLINE, footprint.clone());
+        let host = wapc_host(Box::new(provider), self.cluster.clone())?;
+        call_instance(&host, function, payload)?;
+        let measured = footprint
+            .lock()
+            .map_err(|_| anyhow!("footprint lock poisoned"))?;
+        Ok(measured.clone())
     }
 
     /// This module, its lookups answered from another cluster.

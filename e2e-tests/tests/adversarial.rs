@@ -493,3 +493,20 @@ fn many_violations_get_a_bounded_answer() {
         );
     }
 }
+
+/// A request costs a fresh instance no WASI call and no memory growth: what policy-server pays
+/// per request beyond `validate` stays what any module pays (a hash map seeded per request would
+/// call `random_get`; a request that outgrows the initial heap would grow memory).
+#[test]
+fn a_request_makes_no_wasi_call_and_grows_no_memory() {
+    for fixture in ["create-valid", "create-minimal", "create-many-violations"] {
+        let payload = json!({"request": request_fixture(fixture), "settings": {}}).to_string();
+        let measured = wasm().footprint("validate", payload.as_bytes()).unwrap();
+        assert_eq!(measured.wasi_calls, 0, "{fixture}: {measured:?}");
+        assert_eq!(measured.memory_grown, 0, "{fixture}: {measured:?}");
+        assert!(
+            measured.pages_written > 0,
+            "{fixture}: the request was not measured"
+        );
+    }
+}

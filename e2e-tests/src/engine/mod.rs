@@ -6,17 +6,19 @@
 //! The waPC protocol itself (request/response bookkeeping, host callbacks) stays the `wapc`
 //! crate's; this module only supplies what an engine must: imports, instantiation, calls.
 
+pub mod footprint;
 mod memory;
 mod wapc_imports;
 mod wasi;
 
+use footprint::Footprint;
 use std::error::Error as StdError;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wapc::{ModuleState, WebAssemblyEngineProvider, wapc_functions};
 use wasmi::{
-    Config, Engine, Error, Linker, Module, Store, TypedFunc, TypedResumableCall, WasmParams,
-    WasmResults,
+    Config, Engine, Error, Linker, Memory, Module, Store, TypedFunc, TypedResumableCall,
+    WasmParams, WasmResults,
 };
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -31,6 +33,7 @@ pub const INTERRUPTED: &str = "guest code interrupted, execution deadline exceed
 #[derive(Default)]
 pub struct GuestState {
     host: Option<Arc<ModuleState>>,
+    wasi_calls: u32,
 }
 
 /// A module compiled once; each [`CompiledModule::provider`] is a fresh instance.
@@ -63,6 +66,19 @@ impl CompiledModule {
             linker: self.linker.clone(),
             guest_call: None,
             deadline,
+            measured: None,
+        }
+    }
+
+    /// The same, recording into `footprint` what instantiation and each call cost.
+    pub fn measured_provider(
+        &self,
+        deadline: Duration,
+        footprint: Arc<Mutex<Footprint>>,
+    ) -> WasmiProvider {
+        WasmiProvider {
+            measured: Some((footprint, None)),
+            ..self.provider(deadline)
         }
     }
 }
@@ -73,6 +89,8 @@ pub struct WasmiProvider {
     linker: Arc<Linker<GuestState>>,
     guest_call: Option<TypedFunc<(i32, i32), i32>>,
     deadline: Duration,
+    /// Where the footprint goes, and the guest's memory once instantiated.
+    measured: Option<(Arc<Mutex<Footprint>>, Option<Memory>)>,
 }
 
 impl WasmiProvider {
@@ -129,12 +147,35 @@ impl WebAssemblyEngineProvider for WasmiProvider {
                 .get_typed_func(&self.store, wapc_functions::GUEST_CALL)
                 .map_err(|_| "the module exports no __guest_call: not a waPC module")?,
         );
+        if let Some((footprint, memory)) = &mut self.measured {
+            *memory = instance.get_memory(&self.store, "memory");
+            let mut footprint = footprint.lock().map_err(|_| "footprint lock poisoned")?;
+            footprint.memory_at_start = memory.map_or(0, |m| m.data(&self.store).len());
+            footprint.wasi_calls_at_start = self.store.data().wasi_calls;
+        }
         Ok(())
     }
 
     fn call(&mut self, op_length: i32, msg_length: i32) -> Result<i32, BoxError> {
         let function = self.guest_call.ok_or("the module was not initialised")?;
-        match self.run(function, (op_length, msg_length)) {
+        let memory = self.measured.as_ref().and_then(|(_, memory)| *memory);
+        let before = memory.map(|m| {
+            (
+                footprint::snapshot(&self.store, m),
+                self.store.data().wasi_calls,
+            )
+        });
+        let result = self.run(function, (op_length, msg_length));
+        if let (Some((footprint, _)), Some(memory), Some((before, calls))) =
+            (&self.measured, memory, before)
+        {
+            let after = memory.data(&self.store);
+            let mut footprint = footprint.lock().map_err(|_| "footprint lock poisoned")?;
+            footprint.memory_grown = after.len() - before.len();
+            footprint.pages_written = footprint::pages_written(&before, after);
+            footprint.wasi_calls = self.store.data().wasi_calls - calls;
+        }
+        match result {
             Ok(result) => Ok(result),
             // Like wasmtime-provider: a trap becomes the guest's error, and the call reports failure.
             Err(error) => {

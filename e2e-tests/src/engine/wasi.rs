@@ -13,16 +13,32 @@ const ERRNO_SUCCESS: i32 = 0;
 const ERRNO_BADF: i32 = 8;
 
 pub fn add_to_linker(linker: &mut Linker<GuestState>) -> Result<(), Error> {
-    linker.func_wrap(MODULE, "proc_exit", |code: i32| -> Result<(), Error> {
-        Err(Error::i32_exit(code))
-    })?;
+    linker.func_wrap(
+        MODULE,
+        "proc_exit",
+        |mut caller: Caller<'_, GuestState>, code: i32| -> Result<(), Error> {
+            counted(&mut caller);
+            Err(Error::i32_exit(code))
+        },
+    )?;
     linker.func_wrap(MODULE, "args_sizes_get", write_two_zeros)?;
     linker.func_wrap(MODULE, "environ_sizes_get", write_two_zeros)?;
-    linker.func_wrap(MODULE, "args_get", |_: i32, _: i32| ERRNO_SUCCESS)?;
-    linker.func_wrap(MODULE, "environ_get", |_: i32, _: i32| ERRNO_SUCCESS)?;
+    linker.func_wrap(MODULE, "args_get", no_entries)?;
+    linker.func_wrap(MODULE, "environ_get", no_entries)?;
     linker.func_wrap(MODULE, "random_get", random_get)?;
     linker.func_wrap(MODULE, "fd_write", fd_write)?;
     Ok(())
+}
+
+/// Every WASI call is counted, for the bench's footprint of a request.
+fn counted(caller: &mut Caller<'_, GuestState>) {
+    caller.data_mut().wasi_calls += 1;
+}
+
+/// `args_get` / `environ_get`: nothing to write.
+fn no_entries(mut caller: Caller<'_, GuestState>, _: i32, _: i32) -> i32 {
+    counted(&mut caller);
+    ERRNO_SUCCESS
 }
 
 /// `args_sizes_get` / `environ_sizes_get`: zero entries, zero bytes.
@@ -31,6 +47,7 @@ fn write_two_zeros(
     count_ptr: i32,
     size_ptr: i32,
 ) -> Result<i32, Error> {
+    counted(&mut caller);
     let memory = memory_of(&caller)?;
     write_bytes(&mut caller, memory, count_ptr, &0u32.to_le_bytes())?;
     write_bytes(&mut caller, memory, size_ptr, &0u32.to_le_bytes())?;
@@ -39,6 +56,7 @@ fn write_two_zeros(
 
 /// Seeds for the guest's hash maps; std's per-process random keys are random enough for that.
 fn random_get(mut caller: Caller<'_, GuestState>, ptr: i32, len: i32) -> Result<i32, Error> {
+    counted(&mut caller);
     let memory = memory_of(&caller)?;
     let state = std::collections::hash_map::RandomState::new();
     let mut bytes = Vec::with_capacity(len.max(0) as usize + 8);
@@ -63,6 +81,7 @@ fn fd_write(
     iovs_len: i32,
     written_ptr: i32,
 ) -> Result<i32, Error> {
+    counted(&mut caller);
     if fd != 1 && fd != 2 {
         return Ok(ERRNO_BADF);
     }

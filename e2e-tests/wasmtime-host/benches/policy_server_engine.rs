@@ -10,7 +10,7 @@
 //! name other builds of the two modules.
 
 use anyhow::{Context, Result, anyhow};
-use sampledb_e2e::host::call_instance;
+use sampledb_e2e::host::{WasmPolicy, call_instance};
 use sampledb_wasmtime_host::WasmtimePolicy;
 use serde_json::{Value, json};
 use std::hint::black_box;
@@ -272,6 +272,34 @@ fn main() -> Result<()> {
             mark(best_warm, 1.50)
         );
     }
+    footprint_rows(&modules, &requests)?;
     let names: Vec<&str> = modules.iter().map(|(name, _)| *name).collect();
     large_object_rows(&policies, &names)
+}
+
+/// Where a fresh instance's cost beyond `validate` comes from, per module and request: memory
+/// at start (its data segments are copied into it), memory grown and OS pages written by the
+/// request (each faulted in afresh), WASI calls. Measured on the runner's wasmi engine, which
+/// gives the module the same memory and imports as wasmtime.
+fn footprint_rows(modules: &[(&str, PathBuf)], requests: &[(&str, &str)]) -> Result<()> {
+    println!("\nWhat a fresh instance costs besides validate's running time (one request each):\n");
+    println!(
+        "| module: request | memory at start, KiB | grown by the request, KiB | 4 KiB pages written | WASI calls at start / in the request |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for (name, path) in modules {
+        let policy = WasmPolicy::load(path)?;
+        for (what, fixture) in requests {
+            let measured = policy.footprint("validate", &payload(fixture)?)?;
+            println!(
+                "| {name}: {what} | {} | {} | {} | {} / {} |",
+                measured.memory_at_start / 1024,
+                measured.memory_grown / 1024,
+                measured.pages_written,
+                measured.wasi_calls_at_start,
+                measured.wasi_calls
+            );
+        }
+    }
+    Ok(())
 }
