@@ -272,9 +272,38 @@ fn main() -> Result<()> {
             mark(best_warm, 1.50)
         );
     }
+    instantiation_rows(&policies, &modules, rounds)?;
     footprint_rows(&modules, &requests)?;
     let names: Vec<&str> = modules.iter().map(|(name, _)| *name).collect();
     large_object_rows(&policies, &names)
+}
+
+/// A fresh instance with no request: what policy-server pays before `validate` runs.
+fn instantiation_rows(
+    policies: &[WasmtimePolicy],
+    modules: &[(&str, PathBuf)],
+    rounds: usize,
+) -> Result<()> {
+    let mut samples = vec![Vec::new(); policies.len()];
+    for _ in 0..rounds {
+        for (policy, times) in policies.iter().zip(samples.iter_mut()) {
+            for _ in 0..PER_ROUND {
+                let started = Instant::now();
+                let host = black_box(policy.instantiate()?);
+                times.push(started.elapsed());
+                drop(host);
+            }
+        }
+    }
+    println!(
+        "\nA fresh instance alone (wapc_init included, no request), median of {rounds} rounds:\n"
+    );
+    println!("| module | µs |");
+    println!("|---|---:|");
+    for ((name, _), times) in modules.iter().zip(samples.iter_mut()) {
+        println!("| {name} | {:.1} |", median(times));
+    }
+    Ok(())
 }
 
 /// Where a fresh instance's cost beyond `validate` comes from, per module and request: memory
