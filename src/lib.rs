@@ -1,25 +1,12 @@
 //! The SampleDB Kubewarden policy: registers the waPC functions and hands each call on.
 
-pub mod admission;
-#[cfg(target_family = "wasm")]
-mod allocator;
+// The layers, top-down; each imports only the ones below it (docs/architecture.md).
 pub mod cluster;
-pub mod context_checks;
-pub mod cron;
-pub mod custom_rules;
-pub mod defaults;
-pub mod findings;
-pub mod jsonpath;
-pub mod names;
-pub mod node;
-pub mod object;
-pub mod payload;
-pub mod quantity;
-pub mod retention;
+pub mod entry;
+pub mod formats;
+pub mod model;
+pub mod rules;
 pub mod settings;
-pub mod update_rules;
-pub mod validation;
-pub mod version;
 
 use kubewarden_policy_sdk::protocol_version_guest;
 use kubewarden_policy_sdk::wapc_guest::{CallResult, register_function};
@@ -43,7 +30,7 @@ pub fn validate(payload: &[u8]) -> CallResult {
 
 /// `validate` against a given cluster view (tests, fuzzing, the native benchmark).
 pub fn validate_with(payload: &[u8], cluster: &dyn cluster::ClusterView) -> CallResult {
-    Ok(admission::evaluate_payload(payload, cluster).to_json(payload.len())?)
+    Ok(entry::admission::evaluate_payload(payload, cluster).to_json(payload.len())?)
 }
 
 /// `validate_settings`: the settings document in, a SettingsValidationResponse out.

@@ -8,7 +8,7 @@ use common::*;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use rstest::rstest;
 use sampledb_policy::cluster::{ClusterView, InMemoryCluster, Item, Query};
-use sampledb_policy::context_checks::NAMESPACE_ASSUMED;
+use sampledb_policy::rules::cluster_checks::NAMESPACE_ASSUMED;
 use serde_json::{Value, json};
 use std::cell::RefCell;
 
@@ -330,8 +330,8 @@ fn a_class_name_that_could_steer_a_lookup_is_refused_unlooked(#[case] name: &str
         violations(&response),
         vec![format!(
             "spec.storage.storageClassName: Invalid value: {}: {}",
-            sampledb_policy::findings::render_value(&json!(name)),
-            sampledb_policy::validation::STORAGE_CLASS_NAME_FORMAT
+            sampledb_policy::model::findings::render_value(&json!(name)),
+            sampledb_policy::rules::create::STORAGE_CLASS_NAME_FORMAT
         )]
     );
     assert!(queries.is_empty(), "{queries:?}");

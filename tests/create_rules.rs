@@ -5,10 +5,10 @@ mod common;
 
 use common::*;
 use rstest::rstest;
-use sampledb_policy::names::{DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};
-use sampledb_policy::retention::RETENTION_FORMAT;
-use sampledb_policy::validation::*;
-use sampledb_policy::version::{LATEST_REFUSED, VERSION_FORMAT};
+use sampledb_policy::formats::names::{DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};
+use sampledb_policy::formats::retention::RETENTION_FORMAT;
+use sampledb_policy::formats::version::{LATEST_REFUSED, VERSION_FORMAT};
+use sampledb_policy::rules::create::*;
 use serde_json::{Value, json};
 
 fn no_defaults() -> Value {

@@ -3,8 +3,8 @@
 //! same nodes at the same locations in the same order.
 
 use rstest::rstest;
-use sampledb_policy::jsonpath::{JsonPath, Step};
-use sampledb_policy::node::Node;
+use sampledb_policy::model::jsonpath::{JsonPath, Step};
+use sampledb_policy::model::node::Node;
 use serde_json::{Value, json};
 use serde_json_path::PathElement;
 

@@ -2,12 +2,12 @@
 //! must see every payload exactly as reading it whole does, malformed ones included.
 
 use rstest::rstest;
-use sampledb_policy::payload::{READ_FIELDS, read, read_whole};
+use sampledb_policy::model::payload::{READ_FIELDS, read, read_whole};
 use serde_json::{Value, json};
 use std::path::Path;
 
 fn both(payload: &[u8]) -> (Result<Value, String>, Result<Value, String>) {
-    let seen = |result: Result<sampledb_policy::payload::Payload, serde_json::Error>| {
+    let seen = |result: Result<sampledb_policy::model::payload::Payload, serde_json::Error>| {
         result
             .map(|payload| json!({"request": payload.request, "settings": payload.settings}))
             .map_err(|error| error.to_string())

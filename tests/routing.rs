@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use rstest::rstest;
-use sampledb_policy::admission::{NO_KIND, NO_REQUEST, OBJECT_MISSING, PAYLOAD_NOT_JSON};
+use sampledb_policy::entry::admission::{NO_KIND, NO_REQUEST, OBJECT_MISSING, PAYLOAD_NOT_JSON};
 use serde_json::json;
 
 #[test]

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use rstest::rstest;
-use sampledb_policy::update_rules::{CLASS_IMMUTABLE, SECRET_IMMUTABLE, SHRINK_REFUSED};
+use sampledb_policy::rules::update::{CLASS_IMMUTABLE, SECRET_IMMUTABLE, SHRINK_REFUSED};
 use serde_json::{Value, json};
 
 fn check(old: Value, new: Value, settings: Value, expected: &[String]) {
@@ -123,7 +123,7 @@ fn update_without_old_object_is_a_bad_request() {
     assert_eq!(response.code, Some(400));
     assert_eq!(
         response.message.as_deref(),
-        Some(sampledb_policy::admission::OLD_OBJECT_MISSING)
+        Some(sampledb_policy::entry::admission::OLD_OBJECT_MISSING)
     );
 }
 

@@ -3,8 +3,8 @@
 //! state can leak from one request to the next.
 
 use crate::capabilities::Cluster;
-use crate::engine::CompiledModule;
-pub use crate::engine::footprint::Footprint;
+use crate::engines::wasmi::CompiledModule;
+pub use crate::engines::wasmi::footprint::Footprint;
 use anyhow::{Context, Result, anyhow};
 use std::error::Error;
 use std::sync::{Arc, Mutex};

@@ -5,7 +5,7 @@ pub mod annotate;
 pub mod capabilities;
 pub mod check;
 pub mod deployment;
-pub mod engine;
+pub mod engines;
 pub mod host;
 pub mod policy_config;
 pub mod review;

@@ -246,7 +246,7 @@ fn extreme_numbers_and_quantities() {
     for (pointer, value) in cases {
         let label = format!(
             "{pointer} = {}",
-            sampledb_policy::findings::render_value(&value)
+            sampledb_policy::model::findings::render_value(&value)
         );
         let outcome = rejected_with(
             &label,

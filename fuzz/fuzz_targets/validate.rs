@@ -11,8 +11,8 @@ fuzz_target!(|data: &[u8]| {
     if response["accepted"] == false {
         assert!(response["message"].is_string() && response["code"].is_u64());
     }
-    if let Ok(whole) = sampledb_policy::payload::read_whole(data) {
-        let selective = sampledb_policy::payload::read(data).expect("read what read_whole reads");
+    if let Ok(whole) = sampledb_policy::model::payload::read_whole(data) {
+        let selective = sampledb_policy::model::payload::read(data).expect("read what read_whole reads");
         assert_eq!(selective, whole);
     }
 });

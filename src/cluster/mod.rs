@@ -1,7 +1,7 @@
 //! What the policy may read from the cluster, behind a small trait: the rules stay pure functions
 //! of (object, old object, settings, cluster view). policy-server answers through waPC host calls
 //! ([`host::HostCluster`], in the wasm module); tests, fuzzing and the native benchmark use
-//! [`InMemoryCluster`].
+//! [`InMemoryCluster`]. May import model and formats; the rules import it.
 //!
 //! A lookup must fail fast when policy-server may not read the cluster or cannot reach it:
 //! policy-server's list calls are served from a watch cache that a 403 never fills, so a list
@@ -15,7 +15,7 @@
 #[cfg(target_arch = "wasm32")]
 pub mod host;
 
-use crate::node::{Node, Object};
+use crate::model::node::{Node, Object};
 use serde_json::{Value, json};
 
 /// The class read before the StorageClass list: only whether the read is permitted matters.

@@ -1,11 +1,39 @@
 //! Typed reading of one settings object: each bad value becomes an error naming its key, and
 //! reading goes on so that one answer names every bad key.
 
-use super::{Bound, CheckMode, SettingsErrors};
-use crate::findings::render_value;
-use crate::node::{Node, Object};
-use crate::quantity::Quantity;
-use crate::version;
+use crate::formats::quantity::Quantity;
+use crate::formats::version;
+use crate::model::findings::{SettingsErrors, render_value};
+use crate::model::node::{Node, Object};
+
+/// How a context-aware check reports what it finds: not at all, as a warning, or as a violation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckMode {
+    #[default]
+    Off,
+    Warn,
+    Deny,
+}
+
+impl CheckMode {
+    pub const NAMES: [&str; 3] = ["Off", "Warn", "Deny"];
+
+    pub(super) fn parse(text: &str) -> Option<CheckMode> {
+        match text {
+            "Off" => Some(CheckMode::Off),
+            "Warn" => Some(CheckMode::Warn),
+            "Deny" => Some(CheckMode::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// A quantity from the settings, with the text the admin wrote (for messages).
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub text: String,
+    pub value: Quantity,
+}
 
 /// Reads typed values from one settings object, recording a named error for each bad one.
 pub struct Reader<'a, 'd> {

@@ -2,8 +2,8 @@
 
 use anyhow::{Context, Result};
 use sampledb_e2e::review::admission_request;
-use sampledb_policy::defaults;
-use sampledb_policy::node::Node;
+use sampledb_policy::model::node::Node;
+use sampledb_policy::rules::defaults;
 use sampledb_policy::settings::Settings;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! names its field path and detail, which together identify the rule.
 
 use kubewarden_policy_sdk::response::ValidationResponse;
-use sampledb_policy::validation::{REPLICAS_NOT_INTEGER, VERSION_NOT_STRING};
+use sampledb_policy::rules::create::{REPLICAS_NOT_INTEGER, VERSION_NOT_STRING};
 use std::collections::BTreeSet;
 
 /// Details that mean "a value of the wrong JSON type" (rule id `types`).

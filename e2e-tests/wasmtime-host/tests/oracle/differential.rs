@@ -330,7 +330,10 @@ fn a_guest_past_the_deadline_is_interrupted_with_policy_servers_error() {
     let started = Instant::now();
     let error = wasmtime.call("validate", b"{}").unwrap_err().to_string();
     let elapsed = started.elapsed();
-    assert!(error.contains(sampledb_e2e::engine::INTERRUPTED), "{error}");
+    assert!(
+        error.contains(sampledb_e2e::engines::wasmi::INTERRUPTED),
+        "{error}"
+    );
     assert!(
         elapsed < Duration::from_secs(2),
         "interrupted after {elapsed:?}"
@@ -338,7 +341,7 @@ fn a_guest_past_the_deadline_is_interrupted_with_policy_servers_error() {
     let wasmi = WasmPolicy::from_bytes(&endless).unwrap();
     let wasmi_error = wasmi.call("validate", b"{}").unwrap_err().to_string();
     assert!(
-        wasmi_error.contains(sampledb_e2e::engine::INTERRUPTED),
+        wasmi_error.contains(sampledb_e2e::engines::wasmi::INTERRUPTED),
         "{wasmi_error}"
     );
 }

@@ -1,11 +1,10 @@
-//! `customRules`: organisation rules an admin adds through settings, each a JSONPath with
-//! `required`, `forbidden` and/or `allowedValues`.
-//!
-//! The paths are RFC 9535 JSONPath ([`crate::jsonpath`]), evaluated on the request's own tree.
+//! The `customRules` setting read into rules: each entry a JSONPath (RFC 9535, compiled here so
+//! that a path that does not compile makes the settings invalid) with `required`, `forbidden`
+//! and/or `allowedValues`. [`crate::rules::custom`] evaluates them.
 
-use crate::findings::{Findings, SettingsErrors, render_value, type_name};
-use crate::jsonpath::{JsonPath, Step};
-use crate::node::{Node, Object};
+use crate::model::findings::{SettingsErrors, render_value, type_name};
+use crate::model::jsonpath::JsonPath;
+use crate::model::node::{Node, Object};
 
 /// Paths are admin-written one-liners; the caps keep the recursive-descent parser's stack shallow
 /// whatever is pasted into the settings.
@@ -16,7 +15,7 @@ const KNOWN_RULE_KEYS: [&str; 5] = ["path", "required", "forbidden", "allowedVal
 #[derive(Debug, Clone)]
 pub struct CustomRule {
     pub path_text: String,
-    path: JsonPath,
+    pub path: JsonPath,
     pub required: bool,
     pub forbidden: bool,
     pub allowed_values: Option<Vec<Node<'static>>>,
@@ -87,36 +86,6 @@ impl CustomRule {
             message,
         })
     }
-
-    /// Evaluates the rule on the object as it will be stored.
-    pub fn check(&self, object: &Node, findings: &mut Findings) {
-        let mut matched = false;
-        self.path.for_each_match(object, &mut |location, node| {
-            matched = true;
-            if self.forbidden {
-                findings.forbidden(&field_path(location), self.detail("is forbidden"));
-            } else if let Some(allowed) = &self.allowed_values
-                && !allowed.contains(node)
-            {
-                let choices: Vec<String> = allowed.iter().map(render_value).collect();
-                findings.invalid_rendered(
-                    &field_path(location),
-                    render_value(node),
-                    self.detail(&format!("must be one of {}", choices.join(", "))),
-                );
-            }
-        });
-        if self.required && !matched {
-            findings.required(&self.path_text, self.detail("is required"));
-        }
-    }
-
-    fn detail(&self, default: &str) -> String {
-        match &self.message {
-            Some(message) => format!("{message} (custom rule {})", self.path_text),
-            None => format!("{default} (custom rule {})", self.path_text),
-        }
-    }
 }
 
 fn read_path(key: &str, map: &Object, errors: &mut SettingsErrors) -> Option<(String, JsonPath)> {
@@ -163,40 +132,4 @@ fn read_flag(key: &str, map: &Object, flag: &str, errors: &mut SettingsErrors) -
             false
         }
     }
-}
-
-/// A match location as a field path (`metadata.labels.team`, `spec.items[0]`); keys that are not
-/// plain words are bracketed, as in `metadata.labels[app.kubernetes.io/name]`.
-fn field_path(location: &[Step]) -> String {
-    let mut path = String::new();
-    for step in location {
-        match *step {
-            Step::Name(name) if is_plain_word(name) => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(name);
-            }
-            Step::Name(name) => {
-                path.push('[');
-                path.push_str(name);
-                path.push(']');
-            }
-            Step::Index(index) => {
-                path.push_str(&format!("[{index}]"));
-            }
-        }
-    }
-    if path.is_empty() {
-        "$".to_string()
-    } else {
-        path
-    }
-}
-
-fn is_plain_word(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

@@ -12,7 +12,7 @@ mod syntax;
 
 pub use eval::Step;
 
-use crate::node::Node;
+use crate::model::node::Node;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {

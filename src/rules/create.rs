@@ -1,15 +1,15 @@
 //! The create/update rules of SPEC section 3, run on the object as it will be stored. Every
 //! check records its violation and carries on, so one answer lists them all.
 
-use crate::cron;
-use crate::findings::Findings;
-use crate::names::{self, DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};
-use crate::node::{Node, Object};
-use crate::object::{bool_at, field, object_at, quantity_of, quantity_text, str_at};
-use crate::quantity::Quantity;
-use crate::retention::{self, RETENTION_FORMAT};
+use crate::formats::cron;
+use crate::formats::names::{self, DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};
+use crate::formats::quantity::Quantity;
+use crate::formats::retention::{self, RETENTION_FORMAT};
+use crate::formats::version::Version;
+use crate::model::findings::Findings;
+use crate::model::node::{Node, Object};
+use crate::model::object::{bool_at, field, object_at, quantity_of, quantity_text, str_at};
 use crate::settings::{DELETION_POLICIES, Settings};
-use crate::version::Version;
 
 pub const NAME_REQUIRED: &str = "a SampleDB needs a name";
 pub const VERSION_REQUIRED: &str = "set the engine version, such as \"16.4\"";

@@ -5,9 +5,9 @@
 //! fine, and must not guess.
 
 use crate::cluster::{ClusterView, Item, Query};
-use crate::findings::Findings;
-use crate::node::Node;
-use crate::object::{lookup, lookup_str, parse_quantity};
+use crate::model::findings::Findings;
+use crate::model::node::Node;
+use crate::model::object::{lookup, lookup_str, parse_quantity};
 use crate::settings::{CheckMode, Settings};
 
 pub const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";

@@ -10,7 +10,7 @@
 //! by design: skipped fields are checked for JSON syntax only, not against the limits a read value
 //! has (nesting depth 128, lone UTF-16 surrogates in escapes).
 
-use crate::node::{Node, Object};
+use crate::model::node::{Node, Object};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 

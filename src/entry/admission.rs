@@ -2,15 +2,12 @@
 //! runs the rules, and builds the answer. Every malformed payload gets an answer, never a panic.
 
 use crate::cluster::ClusterView;
-use crate::context_checks;
-use crate::defaults;
-use crate::findings::Findings;
-use crate::node::{Node, Object};
-use crate::object::{display_name, lookup, lookup_str};
-use crate::payload;
+use crate::model::findings::Findings;
+use crate::model::node::{Node, Object};
+use crate::model::object::{display_name, lookup, lookup_str};
+use crate::model::payload;
+use crate::rules::{cluster_checks, create, custom, defaults, delete, update};
 use crate::settings::Settings;
-use crate::update_rules;
-use crate::validation;
 use serde::Serialize;
 
 pub const GROUP: &str = "example.com";
@@ -87,7 +84,7 @@ impl<'a> Decision<'a> {
                 mutated_object: self.mutated_object.as_ref(),
                 audit_annotations: None,
                 warnings: (!self.warnings.is_empty())
-                    .then(|| crate::findings::bounded_warnings(self.warnings)),
+                    .then(|| crate::model::findings::bounded_warnings(self.warnings)),
             },
         )?;
         Ok(out)
@@ -182,26 +179,26 @@ fn admit_write<'a>(
     let defaulted = settings.apply_defaults && defaults::apply(&mut object, &settings.defaults);
     let mut findings = Findings::default();
     if let Some(map) = object.as_object() {
-        validation::check_object(map, settings, &mut findings);
+        create::check_object(map, settings, &mut findings);
     }
     for rule in &settings.custom_rules {
-        rule.check(&object, &mut findings);
+        custom::check(rule, &object, &mut findings);
     }
     let old = old.map(|mut old| {
         if settings.apply_defaults {
             defaults::apply(&mut old, &settings.defaults);
         }
-        update_rules::check_update(&old, &object, &mut findings);
+        update::check_update(&old, &object, &mut findings);
         old
     });
     // Cluster lookups only for an object the rules accept: a refused one gains nothing from them.
-    let context = context_checks::Context {
+    let context = cluster_checks::Context {
         old: old.as_ref(),
         request_namespace: request_str(request, "namespace"),
     };
     if findings.errors.is_empty()
         && let Err(failed) =
-            context_checks::check(&object, &context, settings, cluster, &mut findings)
+            cluster_checks::check(&object, &context, settings, cluster, &mut findings)
     {
         let mut decision = Decision::reject(500, failed.0);
         decision.warnings = findings.warnings;
@@ -231,17 +228,8 @@ fn admit_delete<'a>(request: &Object) -> Decision<'a> {
     let Some(old) = request.get("oldObject").filter(|old| old.is_object()) else {
         return Decision::accept();
     };
-    if lookup(old, &["spec", "deletionProtection"]) != Some(&Node::Bool(true)) {
-        return Decision::accept();
+    match delete::refusal(old, request_str(request, "namespace")) {
+        Some(message) => Decision::reject(403, message),
+        None => Decision::accept(),
     }
-    let name = display_name(old);
-    let namespace = lookup_str(old, &["metadata", "namespace"])
-        .or_else(|| request_str(request, "namespace"))
-        .unwrap_or("default");
-    Decision::reject(
-        403,
-        format!(
-            "SampleDB \"{name}\" is protected from deletion (spec.deletionProtection: true); switch protection off first with `kubectl patch sampledb {name} -n {namespace} --type merge -p '{{\"spec\":{{\"deletionProtection\":false}}}}'`, then delete it again"
-        ),
-    )
 }

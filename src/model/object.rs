@@ -2,9 +2,9 @@
 //! typed struct, so a value of the wrong type becomes a violation at its path instead of a failed
 //! deserialisation of the whole object.
 
-use crate::findings::Findings;
-use crate::node::{Node, Object};
-use crate::quantity::{Quantity, QuantityError};
+use crate::formats::quantity::{Quantity, QuantityError};
+use crate::model::findings::Findings;
+use crate::model::node::{Node, Object};
 
 /// A field's value; JSON `null` counts as absent (the API server prunes nulls from custom
 /// resources, so a null never reaches the operator as a value).

@@ -1,11 +1,11 @@
 //! The update-only rules of SPEC section 3. Both objects arrive already defaulted, so a field that
 //! only a default filled never reads as a change.
 
-use crate::findings::{Findings, render_value};
-use crate::node::Node;
-use crate::object::{lookup, lookup_str, parse_quantity, quantity_text};
-use crate::quantity::Quantity;
-use crate::version::Version;
+use crate::formats::quantity::Quantity;
+use crate::formats::version::Version;
+use crate::model::findings::{Findings, render_value};
+use crate::model::node::Node;
+use crate::model::object::{lookup, lookup_str, parse_quantity, quantity_text};
 
 pub const SHRINK_REFUSED: &str = "PersistentVolumeClaims can only grow";
 pub const CLASS_IMMUTABLE: &str =

@@ -1,6 +1,6 @@
 //! A compiled JSONPath query (RFC 9535), as the parser builds it and the evaluator walks it.
 
-use crate::node::Node;
+use crate::model::node::Node;
 
 /// `$` or `@` followed by segments.
 #[derive(Debug, Clone, PartialEq)]

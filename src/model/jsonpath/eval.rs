@@ -2,7 +2,7 @@
 //! soon as it is found, in RFC 9535's order (a segment's results for its first input node first).
 
 use super::syntax::{Comparable, Comparison, Function, Logical, Query, Segment, Selector};
-use crate::node::Node;
+use crate::model::node::Node;
 
 /// One step of a match's location: a member name or an array index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! unknown fields, `status` and the order of untouched keys survive, and the JSON Patch that
 //! Kubewarden derives by diffing holds only `add` operations.
 
-use crate::node::{Node, Object};
+use crate::model::node::{Node, Object};
 use crate::settings::Defaults;
 
 /// Fills the absent fields; returns whether anything was added. A value of the wrong type is

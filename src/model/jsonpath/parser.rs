@@ -2,7 +2,7 @@
 //! it reads; every refusal says what was expected and at which character.
 
 use super::syntax::{Comparable, Comparison, Function, Logical, Query, Segment, Selector};
-use crate::node::Node;
+use crate::model::node::Node;
 
 /// RFC 9535 keeps integers within I-JSON's exact range.
 const MAX_INTEGER: i64 = (1 << 53) - 1;

@@ -4,7 +4,7 @@
 //! Settings problems are collected here too (`SettingsErrors`), below both the settings and the
 //! custom rules they parse, so neither imports the other.
 
-use crate::node::Node;
+use crate::model::node::Node;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt::{self, Write};

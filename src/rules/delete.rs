@@ -1,0 +1,20 @@
+//! DELETE (contract section 3): a SampleDB whose stored object sets `spec.deletionProtection: true`
+//! may not be deleted; the refusal tells the user how to switch protection off first.
+
+use crate::model::node::Node;
+use crate::model::object::{display_name, lookup, lookup_str};
+
+/// The refusal of deleting `old` (the stored object), or `None` when it may go.
+/// `request_namespace` is the request's namespace, for an object that names none.
+pub fn refusal(old: &Node, request_namespace: Option<&str>) -> Option<String> {
+    if lookup(old, &["spec", "deletionProtection"]) != Some(&Node::Bool(true)) {
+        return None;
+    }
+    let name = display_name(old);
+    let namespace = lookup_str(old, &["metadata", "namespace"])
+        .or(request_namespace)
+        .unwrap_or("default");
+    Some(format!(
+        "SampleDB \"{name}\" is protected from deletion (spec.deletionProtection: true); switch protection off first with `kubectl patch sampledb {name} -n {namespace} --type merge -p '{{\"spec\":{{\"deletionProtection\":false}}}}'`, then delete it again"
+    ))
+}
