@@ -3,7 +3,7 @@
 //! same nodes at the same locations in the same order.
 
 use rstest::rstest;
-use sampledb_policy::model::jsonpath::{JsonPath, Step};
+use sampledb_policy::model::jsonpath::{Budget, JsonPath, Step};
 use sampledb_policy::model::node::Node;
 use serde_json::{Value, json};
 use serde_json_path::PathElement;
@@ -43,7 +43,8 @@ fn ours(path: &str, document: &Value) -> Result<Vec<String>, String> {
     let path = JsonPath::parse(path)?;
     let tree = Node::from(document.clone());
     let mut matches = Vec::new();
-    path.for_each_match(&tree, &mut |location, node| {
+    let budget = Budget::new(u64::MAX);
+    path.for_each_match(&tree, &budget, &mut |location, node| {
         let steps: Vec<String> = location
             .iter()
             .map(|step| match step {

@@ -6,7 +6,7 @@
 //! A lookup must fail fast when policy-server may not read the cluster or cannot reach it:
 //! policy-server's list calls are served from a watch cache that a 403 never fills, so a list
 //! under missing RBAC holds the request until the webhook times out. Named objects are therefore
-//! read with `get_resource`, a direct read (its successful answers cached for 5 s) that fails at
+//! read with `get_resource`, a direct read (asked fresh, past policy-server's 5 s cache) that fails at
 //! once with the API server's error; policy-server reports a missing object as an error of its
 //! own wording (`Cannot find v1/Secret named 'x' inside of namespace ...`), which
 //! [`items_of_answer`] tells apart from a failure. The one list left, every StorageClass (to find
@@ -54,18 +54,22 @@ impl Query {
         let mut fields = Object::new();
         fields.insert("api_version", Node::from(api_version));
         fields.insert("kind", Node::from(kind));
-        let mut get = |name: &str, namespace: Option<&str>| {
+        let mut get = |name: &str, namespace: Option<&str>, fresh: bool| {
             fields.insert("name", Node::from(name.to_string()));
             fields.insert(
                 "namespace",
                 namespace.map_or(Node::Null, |ns| Node::from(ns.to_string())),
             );
-            fields.insert("disable_cache", Node::Bool(false));
+            fields.insert("disable_cache", Node::Bool(fresh));
         };
+        // The Secret and the class are read fresh: policy-server keeps what get_resource found
+        // for 5 s, and a user who has just fixed the Secret expects the next apply to see it.
+        // These reads happen only on CREATE and on updates that grow storage. The probe's
+        // answer does not matter, only whether the read is permitted.
         match self {
-            Query::Secret { namespace, name } => get(name, Some(namespace)),
-            Query::StorageClass { name } => get(name, None),
-            Query::ClassReadProbe => get(PERMISSION_PROBE_CLASS, None),
+            Query::Secret { namespace, name } => get(name, Some(namespace), true),
+            Query::StorageClass { name } => get(name, None, true),
+            Query::ClassReadProbe => get(PERMISSION_PROBE_CLASS, None, false),
             Query::StorageClasses => {
                 for selector in ["label_selector", "field_selector", "field_masks"] {
                     fields.insert(selector, Node::Null);
@@ -73,6 +77,14 @@ impl Query {
             }
         }
         Node::Object(fields).to_json()
+    }
+
+    /// The kind of object the lookup reads.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Query::Secret { .. } => "Secret",
+            _ => "StorageClass",
+        }
     }
 
     /// How a message names this lookup.
@@ -101,7 +113,9 @@ impl Query {
 }
 
 /// The items a host answer holds: the object a `get_resource` read (none when policy-server says
-/// it does not exist), or the items of a list. Any other error is the lookup's failure.
+/// it does not exist), or the items of a list. Any other error, and an answer of another shape
+/// (not an object, a list without its items, an object of another kind), is the lookup's failure:
+/// read as an empty cluster it would refuse a good object, or pass a bad one.
 pub fn items_of_answer(
     query: &Query,
     answer: Result<Vec<u8>, String>,
@@ -117,15 +131,26 @@ pub fn items_of_answer(
     };
     let answer = serde_json::from_slice::<Node>(&bytes)
         .map_err(|error| format!("the host's answer is not JSON: {error}"))?;
+    if !answer.is_object() {
+        return Err(format!(
+            "the host's answer is not an object but {}",
+            crate::model::findings::type_name(&answer)
+        ));
+    }
     if query.not_found_error().is_some() {
-        return match answer {
-            Node::Object(_) => Ok(vec![answer.into_owned()]),
-            _ => Err("the host's answer is not an object".to_string()),
+        let expected = query.kind();
+        return match answer.get("kind").and_then(Node::as_str) {
+            Some(kind) if kind != expected => {
+                Err(format!("the host answered with a {kind}, not a {expected}"))
+            }
+            _ => Ok(vec![answer.into_owned()]),
         };
     }
     match answer.get("items") {
         Some(Node::Array(items)) => Ok(items.iter().cloned().map(Node::into_owned).collect()),
-        None | Some(Node::Null) => Ok(Vec::new()),
+        // Go's API server writes an empty list's items as null.
+        Some(Node::Null) => Ok(Vec::new()),
+        None => Err("the host's answer is not a list: it has no items".to_string()),
         Some(_) => Err("the host's answer has an items field that is not a list".to_string()),
     }
 }

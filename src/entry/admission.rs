@@ -2,7 +2,10 @@
 //! runs the rules, and builds the answer. Every malformed payload gets an answer, never a panic.
 
 use crate::cluster::ClusterView;
-use crate::model::findings::Findings;
+use crate::model::findings::{
+    Findings, MAX_MESSAGE_BYTES, MAX_PATH_CHARS, bounded_warnings, one_line,
+};
+use crate::model::jsonpath::Budget;
 use crate::model::node::{Node, Object};
 use crate::model::object::{display_name, lookup, lookup_str};
 use crate::model::payload;
@@ -70,8 +73,14 @@ impl<'a> Decision<'a> {
         } else {
             0
         };
+        // Every message one line and bounded, whichever path built it: kube-apiserver shows
+        // nothing of a warning with a control character, and a message is read in a terminal.
+        let message = self
+            .message
+            .as_deref()
+            .map(|message| one_line(message, MAX_MESSAGE_BYTES));
         let mut out = Vec::with_capacity(
-            256 + self.message.as_ref().map_or(0, |m| m.len() + m.len() / 8)
+            256 + message.as_ref().map_or(0, |m| m.len() + m.len() / 8)
                 + text(&self.warnings)
                 + mutated,
         );
@@ -79,12 +88,11 @@ impl<'a> Decision<'a> {
             &mut out,
             &Response {
                 accepted: self.accepted,
-                message: self.message.as_deref(),
+                message: message.as_deref(),
                 code: self.code,
                 mutated_object: self.mutated_object.as_ref(),
                 audit_annotations: None,
-                warnings: (!self.warnings.is_empty())
-                    .then(|| crate::model::findings::bounded_warnings(self.warnings)),
+                warnings: (!self.warnings.is_empty()).then(|| bounded_warnings(self.warnings)),
             },
         )?;
         Ok(out)
@@ -169,8 +177,10 @@ fn admit_write<'a>(
     // A SampleDB being deleted has its finalizers removed by updates that leave the spec as
     // stored: refusing one because a rule or a setting changed since would leave it stuck in
     // deletion. An update that changes the spec while the finalizers run is checked as any other.
+    // Being deleted is a fact of the stored object: the API server sets deletionTimestamp and
+    // ignores a client's, so one written into the new object proves nothing.
     if let Some(old) = &old
-        && lookup(&object, &["metadata", "deletionTimestamp"]).is_some()
+        && lookup(old, &["metadata", "deletionTimestamp"]).is_some_and(|stamp| !stamp.is_null())
         && object.get("spec") == old.get("spec")
     {
         return Decision::accept();
@@ -181,8 +191,9 @@ fn admit_write<'a>(
     if let Some(map) = object.as_object() {
         create::check_object(map, settings, &mut findings);
     }
+    let budget = Budget::new(custom::CUSTOM_RULES_BUDGET);
     for rule in &settings.custom_rules {
-        custom::check(rule, &object, &mut findings);
+        custom::check(rule, &object, &budget, &mut findings);
     }
     let old = old.map(|mut old| {
         if settings.apply_defaults {
@@ -209,7 +220,7 @@ fn admit_write<'a>(
         // One buffer for the whole message, sized for a few violations.
         let mut message = String::with_capacity(1024);
         message.push_str("SampleDB \"");
-        message.push_str(display_name(&object));
+        message.push_str(&one_line(display_name(&object), MAX_PATH_CHARS));
         message.push_str("\" is invalid: ");
         findings.write_error_list(&mut message);
         let mut decision = Decision::reject(422, message);

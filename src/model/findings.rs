@@ -16,6 +16,26 @@ pub const MAX_LISTED: usize = 100;
 /// Longest rendering of an offending value in a message: a 1 MB label must not become a 1 MB error.
 const MAX_VALUE_CHARS: usize = 64;
 
+/// Longest field path in a message: a custom rule can match under a 30,000-character key.
+pub const MAX_PATH_CHARS: usize = 256;
+
+/// Longest detail of one violation: an `allowedValues` list of 500 values, or an admin's long
+/// `message`, must not repeat itself a hundred times.
+pub const MAX_DETAIL_CHARS: usize = 512;
+
+/// Most bytes of violations one message lists; the rest are counted. With the name and the count
+/// the message stays under [`MAX_MESSAGE_BYTES`].
+const MAX_LISTED_BYTES: usize = 48 * 1024;
+
+/// The most a rejection's message can be, whatever the object and settings.
+pub const MAX_MESSAGE_BYTES: usize = 50 * 1024;
+
+/// kube-apiserver's limits on the warnings of one response (k8s.io/apiserver, the warning
+/// recorder): past 4,096 characters in all, every warning is cut to 256 and those that still do
+/// not fit are dropped. Warnings within both limits reach the user whole.
+pub const MAX_WARNING_CHARS: usize = 256;
+pub const MAX_WARNINGS_CHARS: usize = 4096;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
     Required,
@@ -68,6 +88,8 @@ pub struct Findings {
     /// Errors found past those: counted, not kept (a hostile object can hold 100,000).
     pub more_errors: usize,
     pub warnings: Vec<String>,
+    /// About how many bytes the listed errors take in the message.
+    listed_bytes: usize,
 }
 
 impl Findings {
@@ -110,16 +132,36 @@ impl Findings {
         self.warnings.push(warning);
     }
 
+    /// No more violations will be listed: a check may count the next one ([`Findings::count`])
+    /// rather than render it.
+    pub fn is_full(&self) -> bool {
+        self.errors.len() >= MAX_LISTED || self.listed_bytes >= MAX_LISTED_BYTES
+    }
+
+    /// A violation past the listed ones: counted in `... and N more violations`.
+    pub fn count(&mut self) {
+        self.more_errors += 1;
+    }
+
     fn push(&mut self, path: &str, kind: ErrorKind, detail: impl Into<Detail>) {
-        if self.errors.len() >= MAX_LISTED {
+        if self.is_full() {
             self.more_errors += 1;
             return;
         }
-        self.errors.push(FieldError {
-            path: path.to_string(),
+        let detail = match detail.into() {
+            Cow::Borrowed(text) => Cow::Borrowed(text),
+            Cow::Owned(text) => Cow::Owned(one_line(&text, MAX_DETAIL_CHARS)),
+        };
+        let error = FieldError {
+            path: one_line(path, MAX_PATH_CHARS),
             kind,
-            detail: detail.into(),
-        });
+            detail,
+        };
+        self.listed_bytes += error.path.len() + error.detail.len() + 32;
+        if let ErrorKind::Invalid(value) = &error.kind {
+            self.listed_bytes += value.len();
+        }
+        self.errors.push(error);
     }
 
     /// The errors on one line, in the order the checks found them: the first [`MAX_LISTED`],
@@ -139,19 +181,78 @@ impl Findings {
             error.write_to(out);
         }
         if self.more_errors > 0 {
-            let _ = write!(out, "; ... and {} more violations", self.more_errors);
+            let noun = if self.more_errors == 1 {
+                "violation"
+            } else {
+                "violations"
+            };
+            let _ = write!(out, "; ... and {} more {noun}", self.more_errors);
         }
     }
 }
 
-/// The first [`MAX_LISTED`] warnings, then one saying how many more there are.
-pub fn bounded_warnings(mut warnings: Vec<String>) -> Vec<String> {
-    if warnings.len() > MAX_LISTED {
-        let more = warnings.len() - MAX_LISTED;
-        warnings.truncate(MAX_LISTED);
-        warnings.push(format!("... and {more} more warnings"));
+/// The warnings as kube-apiserver passes them on whole: each one line of at most
+/// [`MAX_WARNING_CHARS`] bytes, at most [`MAX_LISTED`] of them and [`MAX_WARNINGS_CHARS`] bytes in
+/// all (bytes bound characters from above), then one saying how many more there are.
+pub fn bounded_warnings(warnings: Vec<String>) -> Vec<String> {
+    // Room kept for the closing count, which is itself a warning.
+    const COUNT_ROOM: usize = 40;
+    let total = warnings.len();
+    let mut kept = Vec::with_capacity(total.min(MAX_LISTED + 1));
+    let mut chars = 0;
+    for warning in warnings {
+        let warning = one_line(&warning, MAX_WARNING_CHARS);
+        let length = warning.len();
+        let last = kept.len() + 1 == total;
+        let room = if last { 0 } else { COUNT_ROOM };
+        if kept.len() == MAX_LISTED || chars + length + room > MAX_WARNINGS_CHARS {
+            break;
+        }
+        chars += length;
+        kept.push(warning);
     }
-    warnings
+    let more = total - kept.len();
+    if more > 0 {
+        let noun = if more == 1 { "warning" } else { "warnings" };
+        kept.push(format!("... and {more} more {noun}"));
+    }
+    kept
+}
+
+/// `text` as one line that any reader shows whole: every control character (newlines, tabs,
+/// escapes; what kube-apiserver refuses in a warning) becomes a space, a run of them one space,
+/// and the whole is cut to at most `max_bytes` bytes (so as many characters or fewer) on a
+/// character boundary, ending in `...` where it was cut.
+pub fn one_line(text: &str, max_bytes: usize) -> String {
+    if text.len() <= max_bytes && !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len().min(max_bytes));
+    // Where the text ends if it must be cut: room for the "..." that says so.
+    let mut cut_at = 0;
+    let mut after_control = false;
+    for c in text.chars() {
+        let c = if c.is_control() {
+            if after_control {
+                continue;
+            }
+            after_control = true;
+            ' '
+        } else {
+            after_control = false;
+            c
+        };
+        if out.len() + c.len_utf8() > max_bytes {
+            out.truncate(cut_at);
+            out.push_str("...");
+            return out;
+        }
+        out.push(c);
+        if out.len() + 3 <= max_bytes {
+            cut_at = out.len();
+        }
+    }
+    out
 }
 
 /// A value as JSON text, cut to a readable length on a character boundary.

@@ -137,6 +137,17 @@ impl<'a> Object<'a> {
 
 /// Each key with its index, sorted by key then index (one sort for both of its uses keeps the
 /// module small).
+/// Integers exactly, anything else (a decimal, an exponent) by its `f64` value.
+fn numbers_equal(left: &Number, right: &Number) -> bool {
+    if let (Some(l), Some(r)) = (left.as_i64(), right.as_i64()) {
+        return l == r;
+    }
+    if let (Some(l), Some(r)) = (left.as_u64(), right.as_u64()) {
+        return l == r;
+    }
+    left.as_f64() == right.as_f64()
+}
+
 fn sorted_keys<'e>(entries: &'e [(Cow<'_, str>, Node<'_>)]) -> Vec<(&'e str, usize)> {
     let mut keys: Vec<(&str, usize)> = entries
         .iter()
@@ -167,6 +178,36 @@ impl PartialEq for Object<'_> {
 }
 
 impl<'a> Node<'a> {
+    /// Equality of JSON values as RFC 9535 and `allowedValues` mean it: numbers by value
+    /// (`1 == 1.0 == 1e0`), also inside lists and maps; maps whatever their key order.
+    /// (`==` keeps serde_json's equality, where `1` and `1.0` differ.)
+    pub fn same_value(&self, other: &Node) -> bool {
+        match (self, other) {
+            (Node::Number(left), Node::Number(right)) => numbers_equal(left, right),
+            (Node::Array(left), Node::Array(right)) => {
+                left.len() == right.len() && left.iter().zip(right).all(|(l, r)| l.same_value(r))
+            }
+            (Node::Object(left), Node::Object(right)) => {
+                if left.len() != right.len() {
+                    return false;
+                }
+                if left.len() <= SCAN_LIMIT {
+                    return left
+                        .iter()
+                        .all(|(key, value)| right.get(key).is_some_and(|r| value.same_value(r)));
+                }
+                let (mine, theirs) = (sorted_keys(&left.entries), sorted_keys(&right.entries));
+                mine.iter()
+                    .zip(&theirs)
+                    .all(|((key, at), (other_key, other_at))| {
+                        key == other_key
+                            && left.entries[*at].1.same_value(&right.entries[*other_at].1)
+                    })
+            }
+            _ => self == other,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Node::String(text) => Some(text),

@@ -5,7 +5,7 @@
 //! fine, and must not guess.
 
 use crate::cluster::{ClusterView, Item, Query};
-use crate::model::findings::Findings;
+use crate::model::findings::{Findings, one_line};
 use crate::model::node::Node;
 use crate::model::object::{lookup, lookup_str, parse_quantity};
 use crate::settings::{CheckMode, Settings};
@@ -19,11 +19,37 @@ pub const SIZE_PATH: &str = "spec.storage.size";
 #[derive(Debug, PartialEq, Eq)]
 pub struct LookupFailed(pub String);
 
-fn failure_message(query: &Query, error: &str) -> String {
+/// Most of the host's error a message keeps: its first line, which says what the API server or
+/// policy-server answered; the rest is the error's chain of causes (`Caused by: ...`).
+const MAX_HOST_ERROR_BYTES: usize = 512;
+
+/// How the host's error begins before the API server's words: wapc-guest's `HostError` and
+/// policy-evaluator's callback failure (`Callback evaluation failure: {error:?}`).
+const HOST_ERROR_WRAPPERS: [&str; 2] = ["Host error: ", "Callback evaluation failure: "];
+
+/// The lookup first, then the reason: a warning cut by kube-apiserver's 256-character limit
+/// still says which lookup failed and how it began.
+fn failure_message(query: &Query, error: &str, skipped: bool) -> String {
+    let mut first_line = error
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("no reason given");
+    // The waPC guest's and policy-server's wrappers around the API server's answer say nothing
+    // the lookup's name does not.
+    for wrapper in HOST_ERROR_WRAPPERS {
+        first_line = first_line.strip_prefix(wrapper).unwrap_or(first_line);
+    }
     format!(
-        "cannot check the cluster: looking up {} (kubernetes/{}) failed: {error}",
+        "cannot check the cluster: looking up {} (kubernetes/{}) failed{}: {}",
         query.describe(),
-        query.operation()
+        query.operation(),
+        if skipped {
+            ", the check was skipped"
+        } else {
+            ""
+        },
+        one_line(first_line, MAX_HOST_ERROR_BYTES)
     )
 }
 
@@ -42,6 +68,15 @@ impl Reporter<'_> {
         }
     }
 
+    /// The field asks for something the cluster cannot do (the class exists but cannot expand).
+    fn refuse(&mut self, path: &str, detail: String) {
+        match self.mode {
+            CheckMode::Off => {}
+            CheckMode::Warn => self.findings.warn(path, &detail),
+            CheckMode::Deny => self.findings.forbidden(path, detail),
+        }
+    }
+
     fn lookup(
         &mut self,
         view: &dyn ClusterView,
@@ -50,13 +85,11 @@ impl Reporter<'_> {
         match view.list(&query) {
             Ok(items) => Ok(Some(items)),
             Err(error) if self.mode == CheckMode::Warn => {
-                let message = failure_message(&query, &error);
-                self.findings
-                    .warnings
-                    .push(format!("{message}; the check was skipped"));
+                let message = failure_message(&query, &error, true);
+                self.findings.warnings.push(message);
                 Ok(None)
             }
-            Err(error) => Err(LookupFailed(failure_message(&query, &error))),
+            Err(error) => Err(LookupFailed(failure_message(&query, &error, false))),
         }
     }
 }
@@ -138,10 +171,14 @@ fn check_secret(
         report.problem(SECRET_PATH, None, detail);
         return Ok(());
     };
+    // A key whose value is null holds nothing the database could read.
     let has = |key: &str| {
-        ["data", "stringData"]
-            .iter()
-            .any(|section| secret.get(section).and_then(|data| data.get(key)).is_some())
+        ["data", "stringData"].iter().any(|section| {
+            secret
+                .get(section)
+                .and_then(|data| data.get(key))
+                .is_some_and(|value| !value.is_null())
+        })
     };
     let missing: Vec<&str> = settings
         .credentials_secret_keys
@@ -228,7 +265,7 @@ fn check_storage_class(
         let detail = format!(
             "the operator cannot resize the volume on StorageClass {class_name}: it does not set allowVolumeExpansion: true"
         );
-        report.problem(SIZE_PATH, None, detail);
+        report.refuse(SIZE_PATH, detail);
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! DELETE (contract section 3): a SampleDB whose stored object sets `spec.deletionProtection: true`
 //! may not be deleted; the refusal tells the user how to switch protection off first.
 
+use crate::model::findings::{MAX_PATH_CHARS, one_line};
 use crate::model::node::Node;
 use crate::model::object::{display_name, lookup, lookup_str};
 
@@ -10,10 +11,13 @@ pub fn refusal(old: &Node, request_namespace: Option<&str>) -> Option<String> {
     if lookup(old, &["spec", "deletionProtection"]) != Some(&Node::Bool(true)) {
         return None;
     }
-    let name = display_name(old);
-    let namespace = lookup_str(old, &["metadata", "namespace"])
-        .or(request_namespace)
-        .unwrap_or("default");
+    let name = one_line(display_name(old), MAX_PATH_CHARS);
+    let namespace = one_line(
+        lookup_str(old, &["metadata", "namespace"])
+            .or(request_namespace)
+            .unwrap_or("default"),
+        MAX_PATH_CHARS,
+    );
     Some(format!(
         "SampleDB \"{name}\" is protected from deletion (spec.deletionProtection: true); switch protection off first with `kubectl patch sampledb {name} -n {namespace} --type merge -p '{{\"spec\":{{\"deletionProtection\":false}}}}'`, then delete it again"
     ))

@@ -13,6 +13,9 @@ pub const CLASS_IMMUTABLE: &str =
 pub const SECRET_IMMUTABLE: &str =
     "the running database and its backups keep the credentials of the original Secret";
 
+pub const UNKNOWN_RUNNING_VERSION: &str =
+    "the upgrade path was not checked: the stored object gives no version that parses";
+
 pub fn check_update(old: &Node, new: &Node, findings: &mut Findings) {
     check_storage_grows(old, new, findings);
     check_unchanged(
@@ -95,9 +98,24 @@ fn check_version_path(old: &Node, new: &Node, findings: &mut Findings) {
     let Some(text) = lookup_str(new, &["spec", "version"]) else {
         return;
     };
-    let (Ok(target), Some((source, running_text, running))) =
-        (Version::parse(text), running_version(old))
-    else {
+    let Ok(target) = Version::parse(text) else {
+        return;
+    };
+    let Some((source, running_text, running)) = running_version(old) else {
+        // Nothing stored says which version runs (an object admitted before this policy, or by
+        // a looser one): the change is let through, so that such an object can be repaired,
+        // and the user is told that its path was not checked.
+        if let Some(stored) = lookup_str(old, &["spec", "version"])
+            && stored != text
+        {
+            findings.warn(
+                PATH,
+                format!(
+                    "{UNKNOWN_RUNNING_VERSION} (the old object's spec.version is {})",
+                    render_value(&Node::from(stored))
+                ),
+            );
+        }
         return;
     };
     if target.compare(&running).is_lt() {

@@ -2,6 +2,7 @@
 
 use super::reader::Reader;
 use crate::formats::cron;
+use crate::formats::names;
 use crate::formats::retention;
 use crate::formats::version::Version;
 use crate::model::findings::SettingsErrors;
@@ -85,7 +86,17 @@ pub fn read_defaults(map: &Object, errors: &mut SettingsErrors) -> Defaults {
         }
         defaults.storage_size = size.text.into();
     }
-    defaults.storage_class_name = read.string("storageClassName").map(Text::from);
+    if let Some(class) = read.string("storageClassName") {
+        // A default class the API server would refuse as a name refuses every SampleDB that
+        // takes it; "" would name no class at all.
+        if !names::is_dns1123_subdomain(&class) {
+            read.fail(
+                "storageClassName",
+                format!("\"{class}\" must be a DNS-1123 subdomain (the name of a StorageClass); leave it out to use the cluster's default class"),
+            );
+        }
+        defaults.storage_class_name = Some(Text::from(class));
+    }
     // An explicit null switches the default backup off; leaving the key out keeps "0 3 * * *".
     match map.get("backupSchedule") {
         Some(Node::Null) => defaults.backup_schedule = None,

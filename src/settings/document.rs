@@ -8,7 +8,7 @@ use super::reader::Reader;
 use super::values::{KNOWN_KEYS, Settings};
 use crate::formats::quantity::Quantity;
 use crate::formats::version::Version;
-use crate::model::findings::{SettingsErrors, type_name};
+use crate::model::findings::{MAX_MESSAGE_BYTES, SettingsErrors, one_line, type_name};
 use crate::model::node::{Node, Object};
 use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
 
@@ -70,6 +70,17 @@ fn read_settings(map: &Object, errors: &mut SettingsErrors) -> Settings {
     }
     settings.min_storage = read.quantity("minStorage");
     settings.max_storage = read.quantity("maxStorage");
+    // A size must be above zero, so a maximum of zero or less would refuse every SampleDB.
+    if let Some(max) = settings
+        .max_storage
+        .as_ref()
+        .filter(|max| !max.value.is_positive())
+    {
+        read.fail(
+            "maxStorage",
+            format!("\"{}\" must be greater than zero", max.text),
+        );
+    }
     if let Some(list) = read.strings("allowedStorageClasses") {
         settings.allowed_storage_classes = list;
     }
@@ -208,7 +219,7 @@ pub fn validate_settings_payload(payload: &[u8]) -> SettingsValidationResponse {
         },
         Err(message) => SettingsValidationResponse {
             valid: false,
-            message: Some(message),
+            message: Some(one_line(&message, MAX_MESSAGE_BYTES)),
         },
     }
 }

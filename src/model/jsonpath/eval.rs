@@ -3,6 +3,7 @@
 
 use super::syntax::{Comparable, Comparison, Function, Logical, Query, Segment, Selector};
 use crate::model::node::Node;
+use std::cell::Cell;
 
 /// One step of a match's location: a member name or an array index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,41 +12,86 @@ pub enum Step<'n> {
     Index(usize),
 }
 
-/// What the evaluation is walking: the root (`$`) and the filter's current node (`@`).
-struct Scope<'n, 'a> {
-    root: &'n Node<'a>,
+/// How much work one request's rules may do, counted in steps: a node visited, a key compared
+/// by a name selector, a value compared with an allowed one. RFC 9535's descendant segments and
+/// filters multiply (`$..a..a..a` on a deep object, a filter that walks the whole object for
+/// each node), so without a bound a 3 MB object could hold policy-server past its deadline. A
+/// cell, because the evaluation hands it down through closures.
+#[derive(Debug)]
+pub struct Budget {
+    remaining: Cell<u64>,
 }
 
-/// Calls `found` with each node the segments select from `node`, and its location.
-pub fn select<'n, 'a>(
-    segments: &[Segment],
-    node: &'n Node<'a>,
-    root: &'n Node<'a>,
-    location: &mut Vec<Step<'n>>,
-    found: &mut dyn FnMut(&[Step<'n>], &'n Node<'a>),
-) {
-    let Some((segment, rest)) = segments.split_first() else {
-        found(location, node);
-        return;
-    };
-    let scope = Scope { root };
-    match segment {
-        Segment::Child(selectors) => {
-            scope.apply(selectors, node, location, &mut |location, child| {
-                select(rest, child, root, location, found)
-            });
-        }
-        Segment::Descendant(selectors) => {
-            scope.descend(selectors, node, location, &mut |location, child| {
-                select(rest, child, root, location, found)
-            });
+impl Budget {
+    pub fn new(steps: u64) -> Budget {
+        Budget {
+            remaining: Cell::new(steps),
         }
     }
+
+    /// Takes `steps` from the budget; false once it is spent (and from then on).
+    pub fn spend(&self, steps: u64) -> bool {
+        let remaining = self.remaining.get();
+        self.remaining.set(remaining.saturating_sub(steps));
+        remaining >= steps && remaining > 0
+    }
+
+    pub fn is_spent(&self) -> bool {
+        self.remaining.get() == 0
+    }
+}
+
+/// What the evaluation is walking: the root (`$`) and the work it may still do.
+struct Scope<'n, 'a, 'b> {
+    root: &'n Node<'a>,
+    budget: &'b Budget,
+}
+
+/// Calls `found` with each node the segments select from `root`, and its location, until the
+/// budget is spent; false when it was spent before the evaluation finished.
+pub fn select_all<'n, 'a>(
+    segments: &[Segment],
+    root: &'n Node<'a>,
+    budget: &Budget,
+    found: &mut dyn FnMut(&[Step<'n>], &'n Node<'a>),
+) -> bool {
+    let scope = Scope { root, budget };
+    scope.select(segments, root, &mut Vec::new(), found);
+    !budget.is_spent()
 }
 
 type Found<'f, 'n, 'a> = dyn FnMut(&mut Vec<Step<'n>>, &'n Node<'a>) + 'f;
 
-impl<'n, 'a> Scope<'n, 'a> {
+impl<'n, 'a> Scope<'n, 'a, '_> {
+    /// Calls `found` with each node the segments select from `node`, and its location.
+    fn select(
+        &self,
+        segments: &[Segment],
+        node: &'n Node<'a>,
+        location: &mut Vec<Step<'n>>,
+        found: &mut dyn FnMut(&[Step<'n>], &'n Node<'a>),
+    ) {
+        if self.budget.is_spent() {
+            return;
+        }
+        let Some((segment, rest)) = segments.split_first() else {
+            found(location, node);
+            return;
+        };
+        match segment {
+            Segment::Child(selectors) => {
+                self.apply(selectors, node, location, &mut |location, child| {
+                    self.select(rest, child, location, found)
+                });
+            }
+            Segment::Descendant(selectors) => {
+                self.descend(selectors, node, location, &mut |location, child| {
+                    self.select(rest, child, location, found)
+                });
+            }
+        }
+    }
+
     /// The selectors on `node` itself, then on each child in document order, recursively.
     fn descend(
         &self,
@@ -55,7 +101,7 @@ impl<'n, 'a> Scope<'n, 'a> {
         found: &mut Found<'_, 'n, 'a>,
     ) {
         self.apply(selectors, node, location, found);
-        for_each_child(node, location, &mut |location, child| {
+        self.for_each_child(node, location, &mut |location, child| {
             self.descend(selectors, child, location, found)
         });
     }
@@ -68,38 +114,91 @@ impl<'n, 'a> Scope<'n, 'a> {
         found: &mut Found<'_, 'n, 'a>,
     ) {
         for selector in selectors {
+            if !self.budget.spend(1) {
+                return;
+            }
             match selector {
                 Selector::Name(name) => {
-                    if let Some((key, child)) = node
-                        .as_object()
-                        .and_then(|map| map.iter().find(|(key, _)| key == name))
-                    {
-                        visit(location, Step::Name(key), child, found);
+                    if let Some(map) = node.as_object() {
+                        let position = map.keys().position(|key| key == name);
+                        let compared = position.map_or(map.len(), |at| at + 1);
+                        if !self.budget.spend(compared as u64) {
+                            return;
+                        }
+                        if let Some((key, child)) = position.and_then(|at| map.iter().nth(at)) {
+                            self.visit(location, Step::Name(key), child, found);
+                        }
                     }
                 }
-                Selector::Wildcard => for_each_child(node, location, found),
+                Selector::Wildcard => self.for_each_child(node, location, found),
                 Selector::Index(index) => {
                     if let Node::Array(items) = node
                         && let Some(at) = array_index(*index, items.len())
                     {
-                        visit(location, Step::Index(at), &items[at], found);
+                        self.visit(location, Step::Index(at), &items[at], found);
                     }
                 }
                 Selector::Slice { start, end, step } => {
                     if let Node::Array(items) = node {
                         for at in slice_indexes(*start, *end, *step, items.len()) {
-                            visit(location, Step::Index(at), &items[at], found);
+                            if self.budget.is_spent() {
+                                return;
+                            }
+                            self.visit(location, Step::Index(at), &items[at], found);
                         }
                     }
                 }
                 Selector::Filter(test) => {
-                    for_each_child(node, location, &mut |location, child| {
+                    self.for_each_child(node, location, &mut |location, child| {
                         if self.test(test, child) {
                             found(location, child);
                         }
                     });
                 }
             }
+        }
+    }
+
+    /// One node visited: a step of the budget, and nothing more once it is spent.
+    fn visit(
+        &self,
+        location: &mut Vec<Step<'n>>,
+        step: Step<'n>,
+        child: &'n Node<'a>,
+        found: &mut Found<'_, 'n, 'a>,
+    ) {
+        if !self.budget.spend(1) {
+            return;
+        }
+        location.push(step);
+        found(location, child);
+        location.pop();
+    }
+
+    fn for_each_child(
+        &self,
+        node: &'n Node<'a>,
+        location: &mut Vec<Step<'n>>,
+        found: &mut Found<'_, 'n, 'a>,
+    ) {
+        match node {
+            Node::Array(items) => {
+                for (at, item) in items.iter().enumerate() {
+                    if self.budget.is_spent() {
+                        return;
+                    }
+                    self.visit(location, Step::Index(at), item, found);
+                }
+            }
+            Node::Object(map) => {
+                for (key, value) in map.iter() {
+                    if self.budget.is_spent() {
+                        return;
+                    }
+                    self.visit(location, Step::Name(key), value, found);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -131,13 +230,9 @@ impl<'n, 'a> Scope<'n, 'a> {
 
     fn each(&self, query: &Query, current: &'n Node<'a>, found: &mut dyn FnMut(&'n Node<'a>)) {
         let start = if query.absolute { self.root } else { current };
-        select(
-            &query.segments,
-            start,
-            self.root,
-            &mut Vec::new(),
-            &mut |_, node| found(node),
-        );
+        self.select(&query.segments, start, &mut Vec::new(), &mut |_, node| {
+            found(node)
+        });
     }
 
     fn value<'v>(&self, comparable: &'v Comparable, current: &'n Node<'a>) -> Value<'v, 'n, 'a> {
@@ -205,7 +300,7 @@ fn equal(left: &Value, right: &Value) -> bool {
         return left == right;
     }
     match (left.node(), right.node()) {
-        (Some(left), Some(right)) => left == right,
+        (Some(left), Some(right)) => left.same_value(right),
         (None, None) => matches!((left, right), (Value::Nothing, Value::Nothing)),
         _ => false,
     }
@@ -221,37 +316,6 @@ fn less(left: &Value, right: &Value) -> bool {
     }
 }
 
-fn visit<'n, 'a>(
-    location: &mut Vec<Step<'n>>,
-    step: Step<'n>,
-    child: &'n Node<'a>,
-    found: &mut Found<'_, 'n, 'a>,
-) {
-    location.push(step);
-    found(location, child);
-    location.pop();
-}
-
-fn for_each_child<'n, 'a>(
-    node: &'n Node<'a>,
-    location: &mut Vec<Step<'n>>,
-    found: &mut Found<'_, 'n, 'a>,
-) {
-    match node {
-        Node::Array(items) => {
-            for (at, item) in items.iter().enumerate() {
-                visit(location, Step::Index(at), item, found);
-            }
-        }
-        Node::Object(map) => {
-            for (key, value) in map.iter() {
-                visit(location, Step::Name(key), value, found);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// An index counted from the end when negative; `None` past either end.
 fn array_index(index: i64, length: usize) -> Option<usize> {
     let length = length as i64;
@@ -260,30 +324,44 @@ fn array_index(index: i64, length: usize) -> Option<usize> {
 }
 
 /// RFC 9535 section 2.3.4.2.2: the indexes a slice selects, in the order it selects them.
+/// Everything is computed in `i64` (the parser bounds every number to ±(2^53−1)), and a stride is
+/// never cast to `usize`, which is 32 bits on wasm32: a step of 2^32 must not become 0 (a panic in
+/// `step_by`) and 2^32+1 must not become 1. A stride at least the array's length selects the
+/// first index only, so it is capped there before it meets the iterator.
 fn slice_indexes(
     start: Option<i64>,
     end: Option<i64>,
     step: Option<i64>,
     length: usize,
-) -> Box<dyn Iterator<Item = usize>> {
-    let length = length as i64;
+) -> impl Iterator<Item = usize> {
+    let length = i64::try_from(length).unwrap_or(i64::MAX);
     let step = step.unwrap_or(1);
-    let normalize = |index: i64| if index >= 0 { index } else { length + index };
-    if step > 0 {
+    let normalize = |index: i64| {
+        if index >= 0 {
+            index
+        } else {
+            length.saturating_add(index)
+        }
+    };
+    // (first index, one past the last in the walking direction, signed stride)
+    let (mut at, stop, stride) = if step > 0 {
         let lower = normalize(start.unwrap_or(0)).clamp(0, length);
         let upper = normalize(end.unwrap_or(length)).clamp(0, length);
-        Box::new((lower..upper).step_by(step as usize).map(|at| at as usize))
+        (lower, upper, step.min(length.max(1)))
     } else if step < 0 {
         let upper = normalize(start.unwrap_or(length - 1)).clamp(-1, length - 1);
         let lower = end.map_or(-1, |end| normalize(end).clamp(-1, length - 1));
-        let stride = step.unsigned_abs() as usize;
-        Box::new(
-            (lower + 1..=upper)
-                .rev()
-                .step_by(stride)
-                .map(|at| at as usize),
-        )
+        (upper, lower, step.max(-length.max(1)))
     } else {
-        Box::new(std::iter::empty())
-    }
+        (0, 0, 1)
+    };
+    std::iter::from_fn(move || {
+        let inside = if stride > 0 { at < stop } else { at > stop };
+        if !inside {
+            return None;
+        }
+        let index = at;
+        at += stride;
+        usize::try_from(index).ok()
+    })
 }

@@ -10,7 +10,7 @@ mod eval;
 mod parser;
 mod syntax;
 
-pub use eval::Step;
+pub use eval::{Budget, Step};
 
 use crate::model::node::Node;
 
@@ -25,12 +25,14 @@ impl JsonPath {
         parser::parse(text).map(|query| JsonPath { query })
     }
 
-    /// Calls `found` with each node the path selects in `root` and where it is, in RFC order.
+    /// Calls `found` with each node the path selects in `root` and where it is, in RFC order,
+    /// while `budget` lasts; false when it ran out first (then only some matches were found).
     pub fn for_each_match<'n, 'a>(
         &self,
         root: &'n Node<'a>,
+        budget: &Budget,
         found: &mut dyn FnMut(&[Step<'n>], &'n Node<'a>),
-    ) {
-        eval::select(&self.query.segments, root, root, &mut Vec::new(), found);
+    ) -> bool {
+        eval::select_all(&self.query.segments, root, budget, found)
     }
 }
