@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn required_label() {
@@ -94,4 +94,44 @@ fn filters_select_matches() {
         ]
     );
     assert!(create(sampledb(), settings).accepted);
+}
+
+/// Numbers are equal by value, as RFC 9535 compares them, also inside lists and maps.
+#[test]
+fn allowed_values_compare_numbers_by_value() {
+    let settings = json!({"customRules": [
+        {"path": "$.spec.replicas", "allowedValues": [1.0, 3.0]},
+        {"path": "$.spec.limits", "allowedValues": [{"cpu": 1.0, "sizes": [2e0]}]}
+    ]});
+    let object = with(sampledb(), "/spec/limits", json!({"sizes": [2], "cpu": 1}));
+    let response = create(object, settings.clone());
+    assert!(response.accepted, "{:?}", response.message);
+    let five = with(sampledb(), "/spec/replicas", json!(5));
+    assert_eq!(
+        violations(&create(five, settings)),
+        ["spec.replicas: Invalid value: 5: must be one of 1.0, 3.0 (custom rule $.spec.replicas)"]
+    );
+}
+
+#[test]
+fn filters_compare_lists_and_maps_by_value() {
+    let settings = json!({"customRules": [
+        {"path": "$.spec.members[?@.limits == {\"cpu\": 1}]", "forbidden": true}
+    ]});
+    let settings_text = settings
+        .to_string()
+        .replace("{\\\"cpu\\\": 1}", "$.spec.template");
+    let settings: Value = serde_json::from_str(&settings_text).unwrap();
+    let object = with(
+        with(sampledb(), "/spec/template", json!({"cpu": 1.0})),
+        "/spec/members",
+        json!([{"limits": {"cpu": 1}}, {"limits": {"cpu": 2}}]),
+    );
+    let response = create(object, settings);
+    assert_eq!(
+        violation_paths(&response),
+        ["spec.members[0]"],
+        "{:?}",
+        response.message
+    );
 }

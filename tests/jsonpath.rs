@@ -233,6 +233,31 @@ fn a_path_that_does_not_compile_says_why_and_where(#[case] path: &str, #[case] e
     assert_eq!(JsonPath::parse(path).unwrap_err(), error);
 }
 
+/// Slice bounds and steps at the edges of 32-bit and of RFC 9535's integer range (±(2^53−1)): on
+/// wasm32 `usize` is 32 bits, and a step of 2^32 once became 0 there (a trap) and 2^32+1 became 1.
+/// Natively this compares with the oracle; e2e-tests run the same paths through the module.
+#[rstest]
+#[case("$.metadata.finalizers[::2147483648]")]
+#[case("$.metadata.finalizers[::4294967295]")]
+#[case("$.metadata.finalizers[::4294967296]")]
+#[case("$.metadata.finalizers[::4294967297]")]
+#[case("$.metadata.finalizers[::-4294967296]")]
+#[case("$.metadata.finalizers[::-4294967297]")]
+#[case("$.metadata.finalizers[4294967296:]")]
+#[case("$.metadata.finalizers[-4294967296:]")]
+#[case("$.metadata.finalizers[:4294967297:2]")]
+#[case("$.metadata.finalizers[::9007199254740991]")]
+#[case("$.metadata.finalizers[::-9007199254740991]")]
+#[case("$.metadata.finalizers[9007199254740991::-1]")]
+#[case("$.metadata.finalizers[-9007199254740991:9007199254740991:9007199254740991]")]
+#[case("$.metadata.finalizers[:-9007199254740991:-1]")]
+#[case("$.metadata.finalizers[::9007199254740992]")]
+#[case("$..[::4294967296]")]
+#[case("$..[1::-4294967297]")]
+fn slice_edges_agree_with_serde_json_path(#[case] path: &str) {
+    assert_agrees(path, &document());
+}
+
 /// Paths built at random from the grammar's pieces (a fixed seed, so a failure repeats) agree
 /// with the oracle too, including the ones that do not compile.
 #[test]

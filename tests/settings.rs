@@ -90,11 +90,29 @@ fn valid(#[case] settings: Value) {
 #[case::contradictory_bounds_blame_only_the_bounds(json!({"minStorage": "10Gi", "maxStorage": "5Gi"}), "minStorage: 10Gi is greater than maxStorage 5Gi")]
 #[case::default_class_not_allowed(json!({"allowedStorageClasses": ["a"], "defaults": {"storageClassName": "b"}}), "defaults.storageClassName: \"b\" is not in allowedStorageClasses")]
 #[case::not_an_object(json!(["maxReplicas"]), "settings: must be an object, got array")]
+// Settings under which every SampleDB would be refused.
+#[case::default_class_no_object_name(json!({"defaults": {"storageClassName": "Bad_Class"}}), "defaults.storageClassName: \"Bad_Class\" must be a DNS-1123 subdomain")]
+#[case::default_class_empty(json!({"defaults": {"storageClassName": ""}}), "defaults.storageClassName: \"\" must be a DNS-1123 subdomain")]
+#[case::max_storage_zero(json!({"maxStorage": "0"}), "maxStorage: \"0\" must be greater than zero")]
+#[case::max_storage_negative(json!({"maxStorage": "-1Gi"}), "maxStorage: \"-1Gi\" must be greater than zero")]
 fn invalid(#[case] settings: Value, #[case] expected: &str) {
     let response = validate(settings);
     assert!(!response.valid);
     let message = response.message.unwrap();
     assert!(message.starts_with(expected), "{message}");
+}
+
+/// The answer to invalid settings is one line, whatever the keys hold.
+#[test]
+fn a_settings_error_is_one_line() {
+    let response =
+        validate(json!({"bad\nkey\t": 1, "customRules": [{"path": "$.a", "message": 3}]}));
+    let message = response.message.unwrap();
+    assert!(!message.chars().any(char::is_control), "{message:?}");
+    assert!(
+        message.starts_with("bad key : unknown setting"),
+        "{message}"
+    );
 }
 
 #[test]

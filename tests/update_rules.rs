@@ -211,3 +211,48 @@ fn a_finalizer_removal_that_also_changes_the_spec_is_checked() {
         response.message
     );
 }
+
+/// Being deleted is a fact of the stored object: the API server sets `deletionTimestamp` and
+/// ignores one a client writes.
+#[rstest]
+#[case::claimed_by_the_new_object_only(None, Some("2026-01-01T00:00:00Z"), false)]
+#[case::set_on_the_stored_object(Some("2026-01-01T00:00:00Z"), Some("2026-01-01T00:00:00Z"), true)]
+#[case::stored_but_left_out_of_the_new(Some("2026-01-01T00:00:00Z"), None, true)]
+fn an_object_being_deleted_is_known_by_its_stored_version(
+    #[case] stored: Option<&str>,
+    #[case] claimed: Option<&str>,
+    #[case] skips_the_rules: bool,
+) {
+    // An update that only removes a label a custom rule requires: refused unless the stored
+    // object is being deleted (its finalizers must be removable).
+    let settings = json!({"customRules": [{"path": "$.metadata.labels.team", "required": true}]});
+    let mut old = with(sampledb(), "/metadata/labels/team", json!("payments"));
+    let mut new = sampledb();
+    if let Some(stamp) = stored {
+        old = with(old, "/metadata/deletionTimestamp", json!(stamp));
+    }
+    if let Some(stamp) = claimed {
+        new = with(new, "/metadata/deletionTimestamp", json!(stamp));
+    }
+    let response = update(old, new, settings);
+    assert_eq!(response.accepted, skips_the_rules, "{:?}", response.message);
+}
+
+#[rstest]
+#[case::too_many_digits("18446744073709551615")]
+#[case::a_tag("latest")]
+fn a_stored_version_that_does_not_parse_lets_the_change_through_with_a_warning(
+    #[case] stored: &str,
+) {
+    use sampledb_policy::rules::update::UNKNOWN_RUNNING_VERSION;
+    let old = with(sampledb(), "/spec/version", json!(stored));
+    let new = with(sampledb(), "/spec/version", json!("0"));
+    let response = update(old, new, json!({}));
+    assert!(response.accepted, "{:?}", response.message);
+    assert_eq!(
+        warnings(&response),
+        [format!(
+            "spec.version: {UNKNOWN_RUNNING_VERSION} (the old object's spec.version is \"{stored}\")"
+        )]
+    );
+}

@@ -5,7 +5,6 @@ use crate::cluster::ClusterView;
 use crate::model::findings::{
     Findings, MAX_MESSAGE_BYTES, MAX_PATH_CHARS, bounded_warnings, one_line,
 };
-use crate::model::jsonpath::Budget;
 use crate::model::node::{Node, Object};
 use crate::model::object::{display_name, lookup, lookup_str};
 use crate::model::payload;
@@ -191,10 +190,7 @@ fn admit_write<'a>(
     if let Some(map) = object.as_object() {
         create::check_object(map, settings, &mut findings);
     }
-    let budget = Budget::new(custom::CUSTOM_RULES_BUDGET);
-    for rule in &settings.custom_rules {
-        custom::check(rule, &object, &budget, &mut findings);
-    }
+    custom::check_all(&settings.custom_rules, &object, &mut findings);
     let old = old.map(|mut old| {
         if settings.apply_defaults {
             defaults::apply(&mut old, &settings.defaults);

@@ -132,6 +132,20 @@ impl Findings {
         self.warnings.push(warning);
     }
 
+    /// A violation listed first whatever was found before it: one that says the other findings
+    /// are incomplete (a custom rule stopped at the budget) must not be lost in the count.
+    pub fn forbidden_first(&mut self, path: &str, detail: impl Into<Detail>) {
+        let before = self.errors.len();
+        let kept = std::mem::take(&mut self.errors);
+        let listed_bytes = std::mem::take(&mut self.listed_bytes);
+        self.forbidden(path, detail);
+        // The displaced last entry joins the count; the rest follow the new first one.
+        let room = MAX_LISTED.saturating_sub(1);
+        self.more_errors += before.saturating_sub(room);
+        self.errors.extend(kept.into_iter().take(room));
+        self.listed_bytes += listed_bytes;
+    }
+
     /// No more violations will be listed: a check may count the next one ([`Findings::count`])
     /// rather than render it.
     pub fn is_full(&self) -> bool {

@@ -15,8 +15,31 @@ pub const CUSTOM_RULES_BUDGET: u64 = 4_000_000;
 /// Said of a rule whose evaluation ran out of the request's budget (then the limit in steps).
 pub const OUT_OF_BUDGET: &str = "the object is too large for this rule: evaluating the custom rules stopped at the policy's limit of";
 
-/// Evaluates `rule` on the object as it will be stored, spending from `budget`.
-pub fn check(rule: &CustomRule, object: &Node, budget: &Budget, findings: &mut Findings) {
+/// Evaluates every rule on the object as it will be stored, within one budget for the request.
+/// A rule that runs out of it is listed first (the other findings are then incomplete), naming
+/// how many rules after it were not evaluated.
+pub fn check_all(rules: &[CustomRule], object: &Node, findings: &mut Findings) {
+    let budget = Budget::new(CUSTOM_RULES_BUDGET);
+    for (index, rule) in rules.iter().enumerate() {
+        if !check(rule, object, &budget, findings) {
+            let mut reason = format!(
+                "{OUT_OF_BUDGET} {CUSTOM_RULES_BUDGET} steps (nodes visited, keys and values compared)"
+            );
+            let skipped = rules.len() - index - 1;
+            if skipped > 0 {
+                let rules = if skipped == 1 { "rule" } else { "rules" };
+                reason.push_str(&format!(
+                    ", so the {skipped} custom {rules} after it could not be evaluated"
+                ));
+            }
+            findings.forbidden_first(&rule.path_text, detail(rule, &reason));
+            return;
+        }
+    }
+}
+
+/// Evaluates `rule`, spending from `budget`; false when the budget ran out first.
+fn check(rule: &CustomRule, object: &Node, budget: &Budget, findings: &mut Findings) -> bool {
     let mut matched = false;
     let mut choices: Option<String> = None;
     let finished = rule
@@ -29,17 +52,16 @@ pub fn check(rule: &CustomRule, object: &Node, budget: &Budget, findings: &mut F
                 }
                 findings.forbidden(&field_path(location), detail(rule, "is forbidden"));
             } else if let Some(allowed) = &rule.allowed_values {
-                // Each allowed value compared is a step: 500 values over 100,000 labels is work.
-                if !budget.spend(allowed.len() as u64)
-                    || allowed.iter().any(|value| value.same_value(node))
-                {
+                // Each comparison with an allowed value is a step.
+                let (found, comparisons) = allowed.contains(node);
+                if !budget.spend(comparisons) || found {
                     return;
                 }
                 if findings.is_full() {
                     return findings.count();
                 }
                 let choices = choices.get_or_insert_with(|| {
-                    let rendered: Vec<String> = allowed.iter().map(render_value).collect();
+                    let rendered: Vec<String> = allowed.listed.iter().map(render_value).collect();
                     format!("must be one of {}", rendered.join(", "))
                 });
                 findings.invalid_rendered(
@@ -49,14 +71,10 @@ pub fn check(rule: &CustomRule, object: &Node, budget: &Budget, findings: &mut F
                 );
             }
         });
-    if !finished {
-        let reason = format!(
-            "{OUT_OF_BUDGET} {CUSTOM_RULES_BUDGET} steps (nodes visited, keys and values compared)"
-        );
-        findings.forbidden(&rule.path_text, detail(rule, &reason));
-    } else if rule.required && !matched {
+    if finished && rule.required && !matched {
         findings.required(&rule.path_text, detail(rule, "is required"));
     }
+    finished
 }
 
 fn detail(rule: &CustomRule, default: &str) -> String {

@@ -18,8 +18,63 @@ pub struct CustomRule {
     pub path: JsonPath,
     pub required: bool,
     pub forbidden: bool,
-    pub allowed_values: Option<Vec<Node<'static>>>,
+    pub allowed_values: Option<AllowedValues>,
     pub message: Option<String>,
+}
+
+/// An `allowedValues` list, ready for many lookups: a 3 MB object can hold 100,000 matches, and
+/// comparing each with 500 values one by one is 50 million comparisons. Strings, the usual case,
+/// are found by binary search; other values (numbers, equal by value whatever their form; lists;
+/// maps) are compared in turn.
+#[derive(Debug, Clone)]
+pub struct AllowedValues {
+    /// As the admin wrote them, for the message.
+    pub listed: Vec<Node<'static>>,
+    strings: Vec<String>,
+    others: Vec<Node<'static>>,
+}
+
+impl AllowedValues {
+    fn new(listed: Vec<Node<'static>>) -> AllowedValues {
+        let mut strings: Vec<String> = listed
+            .iter()
+            .filter_map(|value| value.as_str().map(str::to_string))
+            .collect();
+        strings.sort_unstable();
+        let others = listed
+            .iter()
+            .filter(|v| v.as_str().is_none())
+            .cloned()
+            .collect();
+        AllowedValues {
+            listed,
+            strings,
+            others,
+        }
+    }
+
+    /// Whether `value` equals one of the values, and how many comparisons that took.
+    pub fn contains(&self, value: &Node) -> (bool, u64) {
+        match value.as_str() {
+            Some(text) => {
+                let found = self
+                    .strings
+                    .binary_search_by(|s| s.as_str().cmp(text))
+                    .is_ok();
+                (
+                    found,
+                    1 + u64::from(usize::BITS - self.strings.len().leading_zeros()),
+                )
+            }
+            None => {
+                let at = self.others.iter().position(|other| other.same_value(value));
+                (
+                    at.is_some(),
+                    at.map_or(self.others.len(), |at| at + 1) as u64,
+                )
+            }
+        }
+    }
 }
 
 impl CustomRule {
@@ -45,9 +100,9 @@ impl CustomRule {
         let forbidden = read_flag(&key, map, "forbidden", errors);
         let allowed_values = match map.get("allowedValues") {
             None | Some(Node::Null) => None,
-            Some(Node::Array(values)) => {
-                Some(values.iter().cloned().map(Node::into_owned).collect())
-            }
+            Some(Node::Array(values)) => Some(AllowedValues::new(
+                values.iter().cloned().map(Node::into_owned).collect(),
+            )),
             Some(other) => {
                 errors.add(
                     &format!("{key}.allowedValues"),
