@@ -123,6 +123,8 @@ e2e-tests: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
 	fi
 	@# The oracle: the same module on policy-server's engine (wapc + wasmtime), answer for answer.
 	@$(SUITE) cargo "differential (wasmtime)" $(ORACLE)
+	@# The cluster suite's helpers, without a control plane (python3, openssl, curl, jq).
+	@$(SUITE) bats harness.bats "python3 openssl curl jq" "apt-get install openssl curl jq" e2e-tests/harness.bats
 	@# The benchmark's conformance gate: CEL and Rego versions of the rules agree with the policy.
 	@$(SUITE) cargo "bench conformance" cargo test -p sampledb-bench
 	@$(MAKE) --no-print-directory kubewarden-tests

@@ -187,29 +187,8 @@ other_mutating_webhook() {
   local replicas=$1 port
   port=$(free_port)
   if ! [ -f "$CLUSTER/other-webhook.port" ]; then
-    python3 - "$port" "$CLUSTER/serving.crt" "$CLUSTER/serving.key" > "$CLUSTER/other-webhook.log" 2>&1 <<'PY' &
-import base64, http.server, json, ssl, sys
-port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-class Hook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        replicas = int(self.path.rsplit("/", 1)[-1])
-        patch = [{"op": "add", "path": "/spec/replicas", "value": replicas}]
-        response = {"uid": review["request"]["uid"], "allowed": True, "patchType": "JSONPatch",
-                    "patch": base64.b64encode(json.dumps(patch).encode()).decode()}
-        body = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                           "response": response}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-server = http.server.HTTPServer(("127.0.0.1", port), Hook)
-context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-context.load_cert_chain(cert, key)
-server.socket = context.wrap_socket(server.socket, server_side=True)
-server.serve_forever()
-PY
+    python3 "$(dirname "${BASH_SOURCE[0]}")/other-webhook.py" "$port" "$CLUSTER/serving.crt" "$CLUSTER/serving.key" \
+      > "$CLUSTER/other-webhook.log" 2>&1 &
     echo $! >> "$CLUSTER/pids"
     echo "$port" > "$CLUSTER/other-webhook.port"
   fi

@@ -52,6 +52,11 @@ fn answer(label: &str, payload: &[u8]) -> Outcome {
         )
     });
     assert!(elapsed < TIMEOUT, "{label}: {elapsed:?}");
+    api_server::assert_reaches_the_user(
+        label,
+        response.message.as_deref(),
+        response.warnings.as_deref().unwrap_or(&[]),
+    );
     if std::env::var_os("ADVERSARIAL_TIMES").is_some() {
         eprintln!("time {elapsed:?} {label}");
     }

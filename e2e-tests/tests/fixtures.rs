@@ -62,6 +62,7 @@ fn check_case(case: &Case) -> Result<(), String> {
             "{label}: wasm and native disagree:\n{answer}\n{native}"
         ));
     }
+    api_server::assert_answer_reaches_the_user(&label, &answer);
     let mut problems = Vec::new();
     if answer["allowed"] != json!(case.allowed) {
         problems.push(format!(

@@ -37,6 +37,8 @@ fn wasm_and_native_agree_and_answers_are_deterministic() {
                 .call("validate", &payload)
                 .unwrap();
             prop_assert_eq!(&first, &second, "the same input gave different bytes");
+            let answer: Value = serde_json::from_slice(&first).unwrap();
+            api_server::assert_answer_reaches_the_user("generated", &answer);
             prop_assert_eq!(
                 String::from_utf8_lossy(&first),
                 String::from_utf8_lossy(&native)

@@ -23,9 +23,14 @@ pub struct LookupFailed(pub String);
 /// policy-server answered; the rest is the error's chain of causes (`Caused by: ...`).
 const MAX_HOST_ERROR_BYTES: usize = 512;
 
-/// How the host's error begins before the API server's words: wapc-guest's `HostError` and
-/// policy-evaluator's callback failure (`Callback evaluation failure: {error:?}`).
-const HOST_ERROR_WRAPPERS: [&str; 2] = ["Host error: ", "Callback evaluation failure: "];
+/// How the host's error begins before the API server's words: wapc-guest's `HostError`,
+/// policy-evaluator's callback failure (`Callback evaluation failure: {error:?}`) and kube-rs's
+/// `ApiError`.
+const HOST_ERROR_WRAPPERS: [&str; 3] = [
+    "Host error: ",
+    "Callback evaluation failure: ",
+    "ApiError: ",
+];
 
 /// The lookup first, then the reason: a warning cut by kube-apiserver's 256-character limit
 /// still says which lookup failed and how it began.

@@ -85,8 +85,9 @@ fn detail(rule: &CustomRule, default: &str) -> String {
 }
 
 /// A match location as a field path (`metadata.labels.team`, `spec.items[0]`); keys that are not
-/// plain words are bracketed, as in `metadata.labels[app.kubernetes.io/name]`, with control
-/// characters escaped (`\n`) so that the message stays one line. Built only as far as a message
+/// plain words are bracketed, as in `metadata.labels[app.kubernetes.io/name]`, with newlines and
+/// tabs escaped (`\n`) and other control characters shown as U+FFFD, so that the message stays
+/// one line. Built only as far as a message
 /// shows it ([`MAX_PATH_CHARS`]): a location under long keys can be megabytes.
 fn field_path(location: &[Step]) -> String {
     let mut path = String::new();
@@ -103,11 +104,13 @@ fn field_path(location: &[Step]) -> String {
             }
             Step::Name(name) => {
                 path.push('[');
-                for c in name.chars().take(MAX_PATH_CHARS + 1) {
-                    if c.is_control() {
-                        path.extend(c.escape_default());
-                    } else {
-                        path.push(c);
+                for c in name.chars() {
+                    match c {
+                        '\n' => path.push_str("\\n"),
+                        '\t' => path.push_str("\\t"),
+                        '\r' => path.push_str("\\r"),
+                        c if c.is_control() => path.push(char::REPLACEMENT_CHARACTER),
+                        c => path.push(c),
                     }
                 }
                 path.push(']');

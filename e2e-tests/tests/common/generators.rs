@@ -128,17 +128,23 @@ pub fn sampledb() -> impl Strategy<Value = Value> {
             json!(5),
         ]),
         maybe(pick(vec![json!({"team": "payments"}), json!({})])),
+        maybe(pick(vec![
+            json!(["a", "b", "c", "d", "e"]),
+            json!([]),
+            json!(["only"]),
+        ])),
         maybe(spec()),
         maybe(pick(vec![
             json!({"currentVersion": "15.9"}),
             json!({"currentVersion": "16.4", "phase": "Ready"}),
         ])),
     )
-        .prop_map(|(name, labels, spec, status)| {
+        .prop_map(|(name, labels, finalizers, spec, status)| {
             let metadata = object_of(vec![
                 ("name", Some(name)),
                 ("namespace", Some(json!("shop"))),
                 ("labels", labels),
+                ("finalizers", finalizers),
             ]);
             object_of(vec![
                 ("apiVersion", Some(json!("example.com/v1alpha1"))),
@@ -220,8 +226,61 @@ pub fn valid_sampledb() -> impl Strategy<Value = Value> {
     })
 }
 
-/// One of the settings fixtures in `fixtures` (the e2e-tests fixtures folder).
+/// Pieces of JSONPath that `customRules` paths are built from: selectors, filters, and slice
+/// bounds and steps at the edges of 32-bit integers and of RFC 9535's range, which on wasm32
+/// (32-bit `usize`) once made the module trap.
+const PATH_PIECES: &[&str] = &[
+    ".metadata",
+    ".spec",
+    ".finalizers",
+    ".labels",
+    ".*",
+    "..*",
+    "..a",
+    "[0]",
+    "[-1]",
+    "[1:]",
+    "[::-1]",
+    "[::2147483648]",
+    "[::4294967296]",
+    "[::4294967297]",
+    "[::-4294967297]",
+    "[4294967296:]",
+    "[-4294967296::-1]",
+    "[::9007199254740991]",
+    "[-9007199254740991:9007199254740991:4294967296]",
+    "[?@ == 3]",
+    "[?@ == {'nested': [1, {'a': null}]}]",
+    "[?length(@) > 1]",
+];
+
+/// Settings with generated `customRules`: paths from [`PATH_PIECES`], each rule forbidding its
+/// matches, allowing some values only, or requiring a match.
+pub fn custom_rules() -> impl Strategy<Value = Value> {
+    let path = proptest::collection::vec(proptest::sample::select(PATH_PIECES), 1..5)
+        .prop_map(|pieces| format!("${}", pieces.concat()));
+    let rule = (
+        path,
+        pick(vec![
+            json!({"forbidden": true}),
+            json!({"allowedValues": [3.0, "a", "shop", {"team": "payments"}]}),
+            json!({"required": true}),
+        ]),
+    )
+        .prop_map(|(path, mut rule)| {
+            rule["path"] = json!(path);
+            rule
+        });
+    proptest::collection::vec(rule, 1..4).prop_map(|rules| json!({"customRules": rules}))
+}
+
+/// One of the settings fixtures in `fixtures` (the e2e-tests fixtures folder), or generated
+/// custom rules.
 pub fn settings(fixtures: &Path) -> impl Strategy<Value = Value> + use<> {
+    prop_oneof![fixture_settings(fixtures), custom_rules()]
+}
+
+fn fixture_settings(fixtures: &Path) -> impl Strategy<Value = Value> + use<> {
     pick(
         [
             "default",

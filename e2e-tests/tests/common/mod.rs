@@ -1,6 +1,7 @@
 //! Shared by the e2e tests: the compiled module (loaded once per test binary) and fixture paths.
 #![allow(dead_code)]
 
+pub mod api_server;
 pub mod generators;
 
 use sampledb_e2e::{WasmPolicy, default_module_path};
