@@ -25,7 +25,7 @@ fn wasm_and_native_agree_and_answers_are_deterministic() {
     let strategy = (
         sampledb(),
         proptest::option::of(sampledb()),
-        settings(&fixtures()),
+        any_settings(&fixtures()),
     );
     runner(300)
         .run(&strategy, |(object, old, settings)| {

@@ -245,7 +245,7 @@ fn generated_requests_from_the_property_generators() {
     let strategy = (
         prop_oneof![generators::sampledb(), generators::valid_sampledb()],
         proptest::option::of(generators::sampledb()),
-        generators::settings(&fixtures()),
+        generators::any_settings(&fixtures()),
     );
     let mut inputs = Vec::new();
     let mut runner = generators::runner(GENERATED_REQUESTS);
