@@ -107,6 +107,8 @@ suites:
 
 unit-tests:
 	@$(SUITE) cargo "unit tests" cargo test -p sampledb-policy
+	@# The JSONPath Compliance Test Suite (JSONPATH_CTS, or ../shared/jsonpath-cts): prints its count.
+	@cargo test --quiet -p sampledb-policy --test jsonpath_cts -- --nocapture 2>&1 | grep -E '^(JSONPath CTS|Skipping)'
 
 # The wasmtime host and the bench share one build: the bench profile (opt-level 3, thin LTO).
 ORACLE := cargo test --profile bench -p sampledb-wasmtime-host
