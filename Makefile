@@ -140,7 +140,7 @@ define real_tool_suite
 	@$(SUITE) bats $(1) "$(2)" "$(3)" $(4)
 endef
 
-GET_KUBEWARDEN := install kwctl and policy-server from https://github.com/kubewarden/kubewarden-controller/releases (or set KWCTL, POLICY_SERVER)
+GET_KUBEWARDEN := install kwctl and policy-server from https://github.com/kubewarden/adm-controller/releases (or set KWCTL, POLICY_SERVER)
 GET_ENVTEST := set KUBEBUILDER_ASSETS to a folder with kube-apiserver, etcd and kubectl (setup-envtest use -p path), or put them on PATH
 
 # The real kwctl and policy-server as the oracle.
@@ -207,6 +207,8 @@ fmt:
 bench: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
 	cargo bench -p sampledb-bench
 	cargo bench -p sampledb-wasmtime-host
+	@# The worst inputs within the API server's 3 MB: time on policy-server's engine, answer size, peak memory.
+	cargo test --profile bench -p sampledb-wasmtime-host --test oracle worst -- --nocapture
 	python3 e2e-tests/bench/policy-server/bench.py
 
 clean:

@@ -12,7 +12,7 @@ POLICY_SERVER=${POLICY_SERVER:-policy-server}
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 MODULE=${MODULE:-$ROOT/annotated-policy.wasm}
 POLICY_RUN=${POLICY_RUN:-$ROOT/target/debug/policy-run}
-GET_KWCTL="install kwctl from https://github.com/kubewarden/kubewarden-controller/releases (or set KWCTL)"
+GET_KWCTL="install kwctl from https://github.com/kubewarden/adm-controller/releases (or set KWCTL)"
 
 trust_flags() {
   if [ -n "${SIGSTORE_TRUST_CONFIG:-}" ]; then

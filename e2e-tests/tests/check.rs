@@ -453,3 +453,56 @@ fn cluster_checks_read_a_cluster_state_or_are_skipped_with_a_note() {
         run.stderr
     );
 }
+
+/// What the audit scanner cannot show (defaults a stored object lacks, every violation by path)
+/// from what `kubectl get sampledbs -A -o yaml` prints: a `List` with `items`, each a stored
+/// object with its server-set fields.
+#[test]
+fn a_kubectl_export_is_checked_object_by_object_naming_missing_defaults() {
+    let export = r#"apiVersion: v1
+kind: List
+metadata:
+  resourceVersion: ""
+items:
+- apiVersion: example.com/v1alpha1
+  kind: SampleDB
+  metadata:
+    name: orders
+    namespace: shop
+    uid: 0b7c2f4e-1111-2222-3333-444455556666
+    resourceVersion: "4711"
+    creationTimestamp: "2026-11-30T10:00:00Z"
+    generation: 1
+  spec:
+    version: "16.4"
+    replicas: 3
+    storage: {size: 20Gi}
+    credentials: {secretName: orders-credentials}
+  status: {phase: Ready, currentVersion: "16.4"}
+- apiVersion: example.com/v1alpha1
+  kind: SampleDB
+  metadata: {name: legacy, namespace: shop, resourceVersion: "12"}
+  spec: {version: latest, replicas: 3}
+"#;
+    let run = check(&["--policy-path", PROTECT, "--output", "json", "-"], export);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        report["summary"],
+        json!({"accepted": 1, "rejected": 1, "warnings": 0, "skipped": 0})
+    );
+    let orders = &report["results"][0];
+    assert_eq!(orders["file"], json!("<stdin> items[0]"));
+    assert_eq!(orders["name"], json!("orders"));
+    let added: Vec<&str> = orders["defaultsAdded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(added.contains(&"spec.backup"), "{added:?}");
+    assert!(added.contains(&"spec.deletionPolicy"), "{added:?}");
+    let legacy = &report["results"][1];
+    assert_eq!(legacy["file"], json!("<stdin> items[1]"));
+    assert_eq!(legacy["violations"][0]["path"], json!("spec.version"));
+}

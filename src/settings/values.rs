@@ -43,7 +43,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Whether any check reads the cluster (metadata.yml's contextAware is about these).
+    /// Whether any check reads the cluster (metadata.yml's contextAwareResources are for these).
     pub fn reads_cluster(&self) -> bool {
         self.credentials_secret_check != CheckMode::Off
             || self.storage_class_check != CheckMode::Off

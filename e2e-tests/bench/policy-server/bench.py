@@ -144,7 +144,7 @@ def main():
     missing = [tool for tool in (KWCTL, POLICY_SERVER, "wrk") if not shutil.which(tool)]
     if missing:
         print(f"Skipping the policy-server rows (missing: {', '.join(missing)}): install kwctl and "
-              "policy-server from https://github.com/kubewarden/kubewarden-controller/releases "
+              "policy-server from https://github.com/kubewarden/adm-controller/releases "
               "(or set KWCTL, POLICY_SERVER) and wrk from your distribution")
         return
     reference = os.environ.get("KUBEWARDEN_REFERENCE")

@@ -76,7 +76,28 @@ pub fn read_all(inputs: &[String]) -> Result<Vec<Document>, InputError> {
             documents.extend(parse(&file.display().to_string(), &text)?);
         }
     }
-    Ok(documents)
+    Ok(documents.into_iter().flat_map(list_items).collect())
+}
+
+/// A `List` (what `kubectl get sampledbs -A -o yaml` prints: `kind: List` or `SampleDBList`, with
+/// `items`) stands for its items, each named by its place in the list; any other document for
+/// itself.
+fn list_items(document: Document) -> Vec<Document> {
+    let is_list = document.value["kind"]
+        .as_str()
+        .is_some_and(|kind| kind.ends_with("List"));
+    match &document.value["items"] {
+        Value::Array(items) if is_list => items
+            .iter()
+            .enumerate()
+            .map(|(at, item)| Document {
+                source: format!("{} items[{at}]", document.source),
+                index: document.index,
+                value: item.clone(),
+            })
+            .collect(),
+        _ => vec![document],
+    }
 }
 
 /// The documents of one file; empty documents (a trailing `---`) are left out.
