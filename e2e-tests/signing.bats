@@ -107,3 +107,18 @@ YAML
   [[ "$output" == *"Policy 'sampledb' cannot be verified: no signatures found for image: $REGISTRY/sampledb-policy:unsigned"* ]] ||
     { echo "$output" | tail -5; return 1; }
 }
+
+@test "the release's SBOM, signed as a blob with our key, verifies; tampered or with another key it does not" {
+  command -v cargo-sbom >/dev/null || skip "cargo-sbom not installed: cargo install cargo-sbom --locked"
+  local sbom=$BATS_TEST_TMPDIR/sampledb-policy.spdx.json
+  make -C "$ROOT" --no-print-directory -s sign-sbom SBOM="$sbom" KEY_DIR="$KEYS" 2>/dev/null
+  [ "$(jq -r .spdxVersion "$sbom")" = SPDX-2.3 ]
+  verify_blob() { cargo run --quiet --manifest-path "$ROOT/Cargo.toml" -p sampledb-sign -- verify-blob "$sbom" "$1/cosign.pub" "$sbom.sig"; }
+  run verify_blob "$KEYS"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  run verify_blob "$OTHER_KEYS"
+  [ "$status" -ne 0 ]
+  sed -i 's/SPDX-2.3/SPDX-2.2/' "$sbom"
+  run verify_blob "$KEYS"
+  [ "$status" -ne 0 ]
+}

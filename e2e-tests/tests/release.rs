@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::path::Path;
 
 /// Commands the suite runs, as the pipeline may use them, and where.
-const TESTED: [(&str, &str); 5] = [
+const TESTED: [(&str, &str); 7] = [
     ("bash .ci/run", "CI itself"),
     ("make annotated-policy.wasm", "make test (e2e-tests)"),
     ("make push REGISTRY_REF=", "e2e-tests/signing.bats"),
@@ -13,8 +13,14 @@ const TESTED: [(&str, &str); 5] = [
         "kwctl scaffold artifacthub -m metadata.yml -q questions-ui.yml",
         "e2e-tests/kwctl.bats",
     ),
-    // Needs the CI's OIDC identity: not runnable here; `make sign` tests the key-based path.
+    ("make sbom", "e2e-tests/sign/tests/sbom.rs"),
+    // Need the CI's OIDC identity: not runnable here; `make sign` and `make sign-sbom` test the
+    // key-based paths.
     ("cosign sign --yes ", "keyless only: documented, not run"),
+    (
+        "cosign sign-blob --yes ",
+        "keyless only: documented, not run",
+    ),
 ];
 
 #[test]
@@ -39,7 +45,14 @@ fn every_release_command_is_one_the_tests_run() {
     }
     // And the Makefile has the targets it names.
     let makefile = std::fs::read_to_string(root.join("Makefile")).unwrap();
-    for target in ["annotated-policy.wasm:", "push:", "sign:", "keygen:"] {
+    for target in [
+        "annotated-policy.wasm:",
+        "push:",
+        "sign:",
+        "keygen:",
+        "sbom:",
+        "sign-sbom:",
+    ] {
         assert!(
             makefile.lines().any(|line| line.starts_with(target)),
             "Makefile lacks {target}"

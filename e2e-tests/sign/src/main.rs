@@ -4,6 +4,12 @@
 //!
 //!   sampledb-sign keygen DIR                         writes DIR/cosign.key and DIR/cosign.pub
 //!   sampledb-sign sign HOST/NAME:TAG DIR [SOURCES]   signs with DIR/cosign.key
+//!   sampledb-sign sign-blob FILE DIR                 writes FILE.sig, signed with DIR/cosign.key
+//!   sampledb-sign verify-blob FILE PUBLIC-KEY SIG    checks SIG (e.g. the SBOM's) against FILE
+//!
+//! A blob's signature is what `cosign sign-blob --key` writes (`--output-signature`): the base64
+//! of an ECDSA P-256 signature over the file's SHA-256, which `cosign verify-blob --key
+//! cosign.pub --signature FILE.sig FILE` checks too.
 //!
 //! The private key is encrypted with COSIGN_PASSWORD (empty when unset), as cosign does. SOURCES is
 //! kwctl's --sources-path file: a registry listed in `insecure_sources` is reached over plain HTTP.
@@ -11,13 +17,15 @@
 use anyhow::{Context, Result, bail};
 use sigstore::cosign::constraint::PrivateKeySigner;
 use sigstore::cosign::{Constraint, CosignCapabilities, SignatureLayer};
-use sigstore::crypto::SigningScheme;
 use sigstore::crypto::signing_key::SigStoreKeyPair;
+use sigstore::crypto::{CosignVerificationKey, Signature, SigningScheme};
 use sigstore::registry::{Auth, ClientConfig, ClientProtocol, OciReference};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-const USAGE: &str =
-    "usage: sampledb-sign keygen DIR\n       sampledb-sign sign HOST/NAME:TAG DIR [SOURCES.yml]";
+const USAGE: &str = "usage: sampledb-sign keygen DIR
+       sampledb-sign sign HOST/NAME:TAG DIR [SOURCES.yml]
+       sampledb-sign sign-blob FILE DIR
+       sampledb-sign verify-blob FILE PUBLIC-KEY SIGNATURE";
 
 fn password() -> Vec<u8> {
     std::env::var("COSIGN_PASSWORD")
@@ -65,6 +73,53 @@ fn insecure(reference: &str, sources: Option<&Path>) -> Result<bool> {
         .is_some_and(|hosts| hosts.iter().any(|host| host.as_str() == Some(registry))))
 }
 
+/// The signer of DIR/cosign.key, always read in the encrypted form cosign writes, also with an
+/// empty password (the crate's new_with_raw would read an empty password as an unencrypted key).
+fn signer(dir: &Path) -> Result<sigstore::crypto::SigStoreSigner> {
+    let key_path = dir.join("cosign.key");
+    let key =
+        std::fs::read(&key_path).with_context(|| format!("cannot read {}", key_path.display()))?;
+    SigStoreKeyPair::from_encrypted_pem(&key, &password())
+        .and_then(|keys| keys.to_sigstore_signer(&SigningScheme::ECDSA_P256_SHA256_ASN1))
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "cannot use {} (wrong COSIGN_PASSWORD?): {error}",
+                key_path.display()
+            )
+        })
+}
+
+fn sign_blob(file: &Path, dir: &Path) -> Result<()> {
+    use base64::Engine;
+    let blob = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let signature = signer(dir)?.sign(&blob)?;
+    let path = PathBuf::from(format!("{}.sig", file.display()));
+    std::fs::write(
+        &path,
+        base64::engine::general_purpose::STANDARD.encode(signature),
+    )?;
+    eprintln!("signed {}: signature at {}", file.display(), path.display());
+    Ok(())
+}
+
+fn verify_blob(file: &Path, public_key: &Path, signature: &Path) -> Result<()> {
+    let read = |path: &Path| {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let key = CosignVerificationKey::from_pem(
+        &read(public_key)?,
+        &SigningScheme::ECDSA_P256_SHA256_ASN1,
+    )?;
+    let signature = read(signature)?;
+    key.verify_signature(
+        Signature::Base64Encoded(signature.trim_ascii()),
+        &read(file)?,
+    )
+    .map_err(|error| anyhow::anyhow!("{} does not match its signature: {error}", file.display()))?;
+    eprintln!("verified {}", file.display());
+    Ok(())
+}
+
 async fn sign(reference: &str, dir: &Path, sources: Option<&Path>) -> Result<()> {
     let image: OciReference = reference
         .strip_prefix("registry://")
@@ -89,20 +144,7 @@ async fn sign(reference: &str, dir: &Path, sources: Option<&Path>) -> Result<()>
         .await
         .with_context(|| format!("cannot find {reference} in its registry"))?;
     let mut layer = SignatureLayer::new_unsigned(&image, &digest)?;
-    let key_path = dir.join("cosign.key");
-    let key =
-        std::fs::read(&key_path).with_context(|| format!("cannot read {}", key_path.display()))?;
-    // Always the encrypted form cosign writes, also with an empty password (the crate's
-    // new_with_raw would read an empty password as an unencrypted key).
-    let signer = SigStoreKeyPair::from_encrypted_pem(&key, &password())
-        .and_then(|keys| keys.to_sigstore_signer(&SigningScheme::ECDSA_P256_SHA256_ASN1))
-        .map(PrivateKeySigner::new_with_signer)
-        .map_err(|error| {
-            anyhow::anyhow!(
-                "cannot use {} (wrong COSIGN_PASSWORD?): {error}",
-                key_path.display()
-            )
-        })?;
+    let signer = PrivateKeySigner::new_with_signer(signer(dir)?);
     signer.add_constraint(&mut layer)?;
     client
         .push_signature(None, &auth, &signature_image, vec![layer])
@@ -123,6 +165,10 @@ async fn main() -> Result<()> {
     {
         ["keygen", dir] => keygen(Path::new(dir)),
         ["sign", reference, dir] => sign(reference, Path::new(dir), None).await,
+        ["sign-blob", file, dir] => sign_blob(Path::new(file), Path::new(dir)),
+        ["verify-blob", file, key, signature] => {
+            verify_blob(Path::new(file), Path::new(key), Path::new(signature))
+        }
         ["sign", reference, dir, sources] => {
             sign(reference, Path::new(dir), Some(Path::new(sources))).await
         }
