@@ -122,7 +122,7 @@ suites:
 
 unit-tests:
 	@$(SUITE) cargo "unit tests" cargo test -p sampledb-policy
-	@# The JSONPath Compliance Test Suite (JSONPATH_CTS, or ../shared/jsonpath-cts): prints its count.
+	@# The JSONPath Compliance Test Suite (JSONPATH_CTS names its cts.json): prints its count.
 	@cargo test --quiet -p sampledb-policy --test jsonpath_cts -- --nocapture 2>&1 | grep -E '^(JSONPath CTS|Skipping)'
 
 # The wasmtime host and the bench share one build: the bench profile (opt-level 3, thin LTO).
@@ -131,11 +131,11 @@ ORACLE := cargo test --profile bench -p sampledb-wasmtime-host
 e2e-tests: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
 	@$(SUITE) cargo "e2e (wasmi runner)" cargo test -p sampledb-e2e
 	@# The manifests' schema checks (e2e-tests/tests/deploy.rs) need the Kubewarden CRDs.
-	@crds=$${KUBEWARDEN_CRDS:-../shared/kubewarden-crds}; \
-	if [ -d "$$crds" ]; then \
+	@crds=$${KUBEWARDEN_CRDS:-}; \
+	if [ -n "$$crds" ] && [ -d "$$crds" ]; then \
 	  $(SUITE) record "  of which CRD schema checks" ran 3 "CRDs from $$crds"; \
 	else \
-	  echo "Skipping the Kubewarden CRD schema checks (no $$crds): set KUBEWARDEN_CRDS to a folder with the policies.kubewarden.io CRDs"; \
+	  echo "Skipping the Kubewarden CRD schema checks (no CRDs in '$$crds'): set KUBEWARDEN_CRDS to a folder with the policies.kubewarden.io CRDs"; \
 	  $(SUITE) record "  of which CRD schema checks" skipped 3 "no CRDs: set KUBEWARDEN_CRDS"; \
 	fi
 	@# The oracle: the same module on policy-server's engine (wapc + wasmtime), answer for answer.

@@ -2,9 +2,8 @@
 //! BSD-2) against the policy's JSONPath, as serde_json_path runs it: every valid selector selects
 //! the listed nodes in the listed order (or one of the listed orders), every invalid one is
 //! refused. Tests using `match()` or `search()` are left out: the module has no regular
-//! expressions (docs/contract.md). The suite is found through `JSONPATH_CTS` (the path of
-//! `cts.json`) or beside the repository in `../shared/jsonpath-cts`; without it the test says so
-//! in one line and passes.
+//! expressions (docs/contract.md). The suite is found through `JSONPATH_CTS` (the path of its
+//! `cts.json`); without it the test says so in one line and passes.
 
 use sampledb_policy::model::jsonpath::{Budget, JsonPath};
 use sampledb_policy::model::node::Node;
@@ -12,10 +11,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn suite() -> Option<PathBuf> {
-    let path = match std::env::var_os("JSONPATH_CTS") {
-        Some(path) => PathBuf::from(path),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/jsonpath-cts/cts.json"),
-    };
+    let path = PathBuf::from(std::env::var_os("JSONPATH_CTS")?);
     path.is_file().then_some(path)
 }
 

@@ -115,13 +115,10 @@ fn schema_errors(schema: &Value, instance: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The folder of the Kubewarden CRDs: `KUBEWARDEN_CRDS`, else `../shared/kubewarden-crds` beside
-/// the checkout. `None` (and one line saying how to get them) where neither is there.
+/// The folder of the Kubewarden CRDs, `KUBEWARDEN_CRDS`. `None` (and one line saying how to get
+/// them) where it is not set.
 fn kubewarden_crds() -> Option<PathBuf> {
-    let dir = match std::env::var_os("KUBEWARDEN_CRDS") {
-        Some(dir) => PathBuf::from(dir),
-        None => root().join("../shared/kubewarden-crds"),
-    };
+    let dir = PathBuf::from(std::env::var_os("KUBEWARDEN_CRDS").unwrap_or_default());
     if dir.is_dir() {
         return Some(dir);
     }
