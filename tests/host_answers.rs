@@ -222,3 +222,30 @@ fn the_secret_and_the_class_are_read_fresh_the_probe_may_be_cached() {
     let payload: Value = serde_json::from_str(&named.payload()).unwrap();
     assert_eq!(payload["disable_cache"], json!(true));
 }
+
+/// Each lookup asks policy-server (1.33+) for no more than the checks read: a Secret's keys, a
+/// class's expansion flag; identity and metadata always come back.
+#[test]
+fn lookups_ask_only_for_the_fields_the_checks_read() {
+    let host = RawHost::new(Ok(SECRET_OK), Ok(DEFAULT_CLASSES));
+    assert!(run(&host, "Deny").accepted);
+    let masks: Vec<Value> = host
+        .calls
+        .borrow()
+        .iter()
+        .map(|call| call["field_masks"].clone())
+        .collect();
+    assert_eq!(
+        masks,
+        [
+            json!(["data", "stringData"]),
+            json!(["allowVolumeExpansion"]),
+            json!(["allowVolumeExpansion"])
+        ]
+    );
+    let named = Query::StorageClass {
+        name: "fast-ssd".to_string(),
+    };
+    let payload: Value = serde_json::from_str(&named.payload()).unwrap();
+    assert_eq!(payload["field_masks"], json!(["allowVolumeExpansion"]));
+}

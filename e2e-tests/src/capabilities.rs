@@ -153,7 +153,7 @@ impl Cluster {
 }
 
 /// policy-server's answers: the list calls list what matches (possibly nothing); `get_resource`
-/// of a missing object is an error.
+/// of a missing object is an error; objects pruned to the request's `field_masks`.
 fn answer_from_objects(
     objects: &[Value],
     operation: &str,
@@ -176,9 +176,14 @@ fn answer_from_objects(
                 && wanted_name.is_none_or(|name| object["metadata"]["name"] == json!(name))
         })
         .collect();
+    let masks = &request["field_masks"];
+    let items: Vec<Value> = items
+        .into_iter()
+        .map(|object| crate::field_masks::apply(object, masks))
+        .collect();
     let answer = if operation == "get_resource" {
         match items.first() {
-            Some(object) => (*object).clone(),
+            Some(object) => object.clone(),
             None => {
                 return Err(format!(
                     "Cannot find {}/{} named '{}' inside of namespace '{:?}'",

@@ -6,6 +6,7 @@ pub mod capabilities;
 pub mod check;
 pub mod deployment;
 pub mod engines;
+pub mod field_masks;
 pub mod host;
 pub mod policy_config;
 pub mod review;

@@ -71,12 +71,26 @@ impl Query {
             Query::StorageClass { name } => get(name, None, true),
             Query::ClassReadProbe => get(PERMISSION_PROBE_CLASS, None, false),
             Query::StorageClasses => {
-                for selector in ["label_selector", "field_selector", "field_masks"] {
+                for selector in ["label_selector", "field_selector"] {
                     fields.insert(selector, Node::Null);
                 }
             }
         }
+        let masks = self.field_masks().iter().map(|mask| Node::from(*mask));
+        fields.insert("field_masks", Node::Array(masks.collect()));
         Node::Object(fields).to_json()
+    }
+
+    /// The fields the checks read besides `apiVersion`, `kind` and `metadata` (which policy-server
+    /// always returns): Kubewarden 1.33+ prunes the rest of the object before the policy sees it
+    /// (a Secret's other fields, a class's provisioner and parameters). Older releases ignore the
+    /// field and answer whole objects, which the checks read the same. Sorted, as the SDK's
+    /// `BTreeSet` sends them and kwctl records them.
+    pub fn field_masks(&self) -> &'static [&'static str] {
+        match self {
+            Query::Secret { .. } => &["data", "stringData"],
+            _ => &["allowVolumeExpansion"],
+        }
     }
 
     /// The kind of object the lookup reads.

@@ -12,8 +12,8 @@ use crate::settings::CustomRule;
 /// rule over a 3 MB object with every node visited a few times stays far within it.
 pub const CUSTOM_RULES_BUDGET: u64 = 4_000_000;
 
-/// Said of a rule whose evaluation ran out of the request's budget (then the limit in steps).
-pub const OUT_OF_BUDGET: &str = "the object is too large for this rule: evaluating the custom rules stopped at the policy's limit of";
+/// Said of a rule whose evaluation ran out of the request's budget ([`CUSTOM_RULES_BUDGET`]).
+pub const OUT_OF_BUDGET: &str = "the object is too large for this rule: evaluating the custom rules stopped at the policy's limit of 4000000 steps (nodes visited, keys and values compared)";
 
 /// Evaluates every rule on the object as it will be stored, within one budget for the request.
 /// A rule that runs out of it is listed first (the other findings are then incomplete), naming
@@ -22,16 +22,11 @@ pub fn check_all(rules: &[CustomRule], object: &Node, findings: &mut Findings) {
     let budget = Budget::new(CUSTOM_RULES_BUDGET);
     for (index, rule) in rules.iter().enumerate() {
         if !check(rule, object, &budget, findings) {
-            let mut reason = format!(
-                "{OUT_OF_BUDGET} {CUSTOM_RULES_BUDGET} steps (nodes visited, keys and values compared)"
-            );
             let skipped = rules.len() - index - 1;
-            if skipped > 0 {
-                let rules = if skipped == 1 { "rule" } else { "rules" };
-                reason.push_str(&format!(
-                    ", so the {skipped} custom {rules} after it could not be evaluated"
-                ));
-            }
+            let reason = match skipped {
+                0 => OUT_OF_BUDGET.to_string(),
+                _ => format!("{OUT_OF_BUDGET}, custom rules after it not evaluated: {skipped}"),
+            };
             findings.forbidden_first(&rule.path_text, detail(rule, &reason));
             return;
         }
