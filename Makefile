@@ -3,8 +3,8 @@ SOURCE_FILES := $(shell find src -type f -name '*.rs') Cargo.toml
 WASM_TARGET := wasm32-wasip1
 BUILT_MODULE := target/$(WASM_TARGET)/release/sampledb_policy.wasm
 # With wasm-opt (Debian's binaryen); without it the module is larger and a line says so.
-SIZE_BUDGET := 250000
-SIZE_BUDGET_WITHOUT_WASM_OPT := 280000
+SIZE_BUDGET := 270000
+SIZE_BUDGET_WITHOUT_WASM_OPT := 300000
 WASM_OPT ?= wasm-opt
 # The features rustc's wasm32-wasip1 output uses; wasm-opt must be allowed to keep them.
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals

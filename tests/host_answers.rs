@@ -44,7 +44,7 @@ impl ClusterView for RawHost {
             Query::Secret { .. } => self.secret.clone(),
             Query::ClassReadProbe => Err(PROBE_NOT_FOUND.to_string()),
             Query::StorageClasses => self.class_list.clone(),
-            Query::StorageClass { .. } => Err("unexpected".to_string()),
+            Query::StorageClass { .. } | Query::CanI(_) => Err("unexpected".to_string()),
         };
         items_of_answer(query, answer.map(String::into_bytes))
     }

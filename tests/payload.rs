@@ -52,6 +52,7 @@ fn only_the_fields_a_decision_reads_are_kept_in_their_order() {
         keys,
         [
             "object",
+            "userInfo",
             "kind",
             "operation",
             "namespace",

@@ -6,6 +6,10 @@ use crate::formats::quantity::{Quantity, QuantityError};
 use crate::model::findings::Findings;
 use crate::model::node::{Node, Object};
 
+/// The resource this policy is for: `example.com` SampleDBs.
+pub const GROUP: &str = "example.com";
+pub const KIND: &str = "SampleDB";
+
 /// A field's value; JSON `null` counts as absent (the API server prunes nulls from custom
 /// resources, so a null never reaches the operator as a value).
 pub fn field<'a>(map: &'a Object<'a>, key: &str) -> Option<&'a Node<'a>> {

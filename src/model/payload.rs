@@ -1,9 +1,9 @@
 //! Reads the `validate` payload: `{"request": AdmissionRequest, "settings": {...}}`.
 //!
 //! The host sends the whole AdmissionRequest (uid, userInfo, resource, requestKind, options, ...),
-//! but a decision reads six of its fields. Building a `serde_json::Value` for everything (an
+//! but a decision reads seven of its fields. Building a `serde_json::Value` for everything (an
 //! IndexMap and a String per key) was half of `validate`'s time in policy-server, so the first
-//! reader keeps those six fields, as borrowed [`Node`]s, and skips the rest without building
+//! reader keeps those seven fields, as borrowed [`Node`]s, and skips the rest without building
 //! anything. A payload it cannot read — not UTF-8 or not JSON, `request` not an object, anything
 //! unexpected — is read whole (`read_whole`, the same tree from serde_json's byte reader), so
 //! every malformed payload still gets the same answer and serde_json's error text. One difference,
@@ -15,13 +15,15 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 
 /// The AdmissionRequest fields a decision reads; every other field is skipped.
-pub const READ_FIELDS: [&str; 6] = [
+pub const READ_FIELDS: [&str; 7] = [
     "kind",
     "operation",
     "subResource",
     "namespace",
     "object",
     "oldObject",
+    // Who asks, for a break-glass exception's permission check.
+    "userInfo",
 ];
 
 /// What a decision reads from one payload.
@@ -182,7 +184,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
 /// A map key, compared without allocating: the name when it is one this reader knows.
 struct Key(Option<&'static str>);
 
-const KNOWN_KEYS: [&str; 8] = [
+const KNOWN_KEYS: [&str; 9] = [
     "request",
     "settings",
     READ_FIELDS[0],
@@ -191,6 +193,7 @@ const KNOWN_KEYS: [&str; 8] = [
     READ_FIELDS[3],
     READ_FIELDS[4],
     READ_FIELDS[5],
+    READ_FIELDS[6],
 ];
 
 impl<'de> Deserialize<'de> for Key {

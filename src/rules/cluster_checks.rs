@@ -34,7 +34,8 @@ const HOST_ERROR_WRAPPERS: [&str; 3] = [
 
 /// The lookup first, then the reason: a warning cut by kube-apiserver's 256-character limit
 /// still says which lookup failed and how it began.
-fn failure_message(query: &Query, error: &str, skipped: bool) -> String {
+/// The host's error as a message keeps it: the first line, without the wrappers.
+pub fn host_reason(error: &str) -> String {
     let mut first_line = error
         .lines()
         .map(str::trim)
@@ -45,6 +46,10 @@ fn failure_message(query: &Query, error: &str, skipped: bool) -> String {
     for wrapper in HOST_ERROR_WRAPPERS {
         first_line = first_line.strip_prefix(wrapper).unwrap_or(first_line);
     }
+    one_line(first_line, MAX_HOST_ERROR_BYTES)
+}
+
+fn failure_message(query: &Query, error: &str, skipped: bool) -> String {
     format!(
         "cannot check the cluster: looking up {} (kubernetes/{}) failed{}: {}",
         query.describe(),
@@ -54,7 +59,7 @@ fn failure_message(query: &Query, error: &str, skipped: bool) -> String {
         } else {
             ""
         },
-        one_line(first_line, MAX_HOST_ERROR_BYTES)
+        host_reason(error)
     )
 }
 

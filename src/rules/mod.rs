@@ -2,6 +2,7 @@
 //! reads the object (and the stored one, the settings, the cluster view) and appends what it
 //! finds to one list of findings. May import cluster, settings, model and formats, never entry.
 
+pub mod break_glass;
 pub mod cluster_checks;
 pub mod create;
 pub mod custom;

@@ -16,25 +16,39 @@ pub const SECRET_IMMUTABLE: &str =
 pub const UNKNOWN_RUNNING_VERSION: &str =
     "the upgrade path was not checked: the stored object gives no version that parses";
 
-pub fn check_update(old: &Node, new: &Node, findings: &mut Findings) {
+/// The update rules' ids (the README's table), as break glass names them.
+pub const STORAGE_GROW: &str = "storageGrow";
+pub const STORAGE_CLASS_IMMUTABLE: &str = "storageClassImmutable";
+pub const VERSION_PATH: &str = "versionPath";
+pub const CREDENTIALS_IMMUTABLE: &str = "credentialsImmutable";
+
+/// Every update rule but those in `skip` (rules a break-glass exception covers).
+pub fn check_update(old: &Node, new: &Node, findings: &mut Findings, skip: &[&str]) {
+    let enforced = |id: &str| !skip.contains(&id);
     check_storage_grows(old, new, findings);
-    check_unchanged(
-        old,
-        new,
-        &["spec", "storage", "storageClassName"],
-        "spec.storage.storageClassName",
-        CLASS_IMMUTABLE,
-        findings,
-    );
-    check_version_path(old, new, findings);
-    check_unchanged(
-        old,
-        new,
-        &["spec", "credentials", "secretName"],
-        "spec.credentials.secretName",
-        SECRET_IMMUTABLE,
-        findings,
-    );
+    if enforced(STORAGE_CLASS_IMMUTABLE) {
+        check_unchanged(
+            old,
+            new,
+            &["spec", "storage", "storageClassName"],
+            "spec.storage.storageClassName",
+            CLASS_IMMUTABLE,
+            findings,
+        );
+    }
+    if enforced(VERSION_PATH) {
+        check_version_path(old, new, findings);
+    }
+    if enforced(CREDENTIALS_IMMUTABLE) {
+        check_unchanged(
+            old,
+            new,
+            &["spec", "credentials", "secretName"],
+            "spec.credentials.secretName",
+            SECRET_IMMUTABLE,
+            findings,
+        );
+    }
 }
 
 fn size_of<'a>(object: &'a Node<'a>) -> Option<(&'a Node<'a>, Quantity)> {

@@ -10,7 +10,14 @@ use crate::model::node::{Node, Object};
 /// whatever is pasted into the settings.
 const MAX_PATH_LENGTH: usize = 512;
 const MAX_PATH_NESTING: usize = 32;
-const KNOWN_RULE_KEYS: [&str; 5] = ["path", "required", "forbidden", "allowedValues", "message"];
+const KNOWN_RULE_KEYS: [&str; 6] = [
+    "path",
+    "required",
+    "forbidden",
+    "allowedValues",
+    "message",
+    "name",
+];
 
 #[derive(Debug, Clone)]
 pub struct CustomRule {
@@ -20,6 +27,8 @@ pub struct CustomRule {
     pub forbidden: bool,
     pub allowed_values: Option<AllowedValues>,
     pub message: Option<String>,
+    /// How `breakGlass.rules` names this rule: lower-case letters, digits and `-`.
+    pub name: Option<String>,
 }
 
 /// An `allowedValues` list, ready for many lookups: a 3 MB object can hold 100,000 matches, and
@@ -127,6 +136,22 @@ impl CustomRule {
                 None
             }
         };
+        let name = match map.get("name") {
+            None | Some(Node::Null) => None,
+            Some(Node::String(name)) if crate::formats::names::is_dns1035_label(name) => {
+                Some(name.to_string())
+            }
+            Some(other) => {
+                errors.add(
+                    &format!("{key}.name"),
+                    format!(
+                        "must be a DNS-1035 label (lower-case letters, digits and '-'), got {}",
+                        render_value(other)
+                    ),
+                );
+                None
+            }
+        };
         if required && forbidden {
             errors.add(&key, "required and forbidden contradict each other");
         }
@@ -144,6 +169,7 @@ impl CustomRule {
             forbidden,
             allowed_values,
             message,
+            name,
         })
     }
 }

@@ -130,6 +130,27 @@ fn read_settings(map: &Object, errors: &mut SettingsErrors) -> Settings {
             format!("must be a list, got {}", type_name(other)),
         ),
     }
+    let names: Vec<&str> = settings
+        .custom_rules
+        .iter()
+        .filter_map(|r| r.name.as_deref())
+        .collect();
+    if let Some(twice) = names
+        .iter()
+        .enumerate()
+        .find(|(at, name)| names[..*at].contains(name))
+    {
+        errors.add(
+            "customRules",
+            format!("the name \"{}\" is given to more than one rule", twice.1),
+        );
+    }
+    match map.get("breakGlass") {
+        None | Some(Node::Null) => {}
+        Some(value) => {
+            settings.break_glass = super::break_glass::read(value, &settings.custom_rules, errors)
+        }
+    }
     settings
 }
 

@@ -2,6 +2,7 @@
 //! every bad key rather than stopping at the first, as a typed serde struct would.
 //! May import model and formats; the rules import it, never the other way round.
 
+mod break_glass;
 mod custom_rules;
 mod defaults;
 mod document;
@@ -9,6 +10,7 @@ mod reader;
 mod values;
 
 pub use crate::model::findings::SettingsErrors;
+pub use break_glass::{BYPASSABLE, BreakGlass, DEFAULT_VERB, NOT_BYPASSABLE};
 pub use custom_rules::CustomRule;
 pub use defaults::{DELETION_POLICIES, Defaults, KNOWN_DEFAULT_KEYS, Text};
 pub use document::{SettingsDocument, validate_settings_payload};

@@ -1,11 +1,12 @@
 //! The settings as the rules read them: every key's value after reading, with the built-in
 //! defaults where the admin set nothing.
 
+use super::break_glass::BreakGlass;
 use super::custom_rules::CustomRule;
 use super::defaults::{Defaults, Text};
 use super::reader::{Bound, CheckMode};
 
-pub const KNOWN_KEYS: [&str; 15] = [
+pub const KNOWN_KEYS: [&str; 16] = [
     "allowedVersions",
     "deprecatedVersions",
     "maxReplicas",
@@ -21,6 +22,7 @@ pub const KNOWN_KEYS: [&str; 15] = [
     "credentialsSecretCheck",
     "credentialsSecretKeys",
     "storageClassCheck",
+    "breakGlass",
 ];
 
 #[derive(Debug, Clone)]
@@ -40,6 +42,8 @@ pub struct Settings {
     pub credentials_secret_check: CheckMode,
     pub credentials_secret_keys: Vec<Text>,
     pub storage_class_check: CheckMode,
+    /// Which rules may be bypassed, and the verb that grants it; `None`: no exceptions.
+    pub break_glass: Option<BreakGlass>,
 }
 
 impl Settings {
@@ -68,6 +72,7 @@ impl Default for Settings {
             credentials_secret_check: CheckMode::Off,
             credentials_secret_keys: vec![Text::Borrowed("username"), Text::Borrowed("password")],
             storage_class_check: CheckMode::Off,
+            break_glass: None,
         }
     }
 }
