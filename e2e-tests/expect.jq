@@ -17,6 +17,8 @@ def patch_ops:
      | if $got != $want then "warnings \($got), expected \($want)" else empty end),
   (($answer | patch_ops) as $got | (($case.patch // []) | sort) as $want
      | if $got != $want then "patch \($got | tojson), expected \($want | tojson)" else empty end),
+  (if ($answer.auditAnnotations // null) != ($case.audit_annotations // null)
+     then "auditAnnotations \($answer.auditAnnotations // null), expected \($case.audit_annotations // null)" else empty end),
   (if $case.message_contains and (($answer.status.message // "") | contains($case.message_contains) | not)
      then "message lacks \($case.message_contains | tojson)" else empty end)
 ] | .[] | "\($case.name) [\($case.settings // "default")]: \(.)"

@@ -54,6 +54,7 @@ fn tag_of(operation: &str) -> Option<&'static str> {
         "list_resources_by_namespace" => Some("KubernetesListResourceNamespace"),
         "list_resources_all" => Some("KubernetesListResourceAll"),
         "get_resource" => Some("KubernetesGetResource"),
+        "can_i" => Some("KubernetesCanI"),
         _ => None,
     }
 }
@@ -126,12 +127,25 @@ impl Cluster {
             .map_err(|error| format!("the request is not JSON: {error}"))?;
         let tag = tag_of(operation)
             .ok_or_else(|| format!("unknown Kubernetes capability {operation}"))?;
+        // kwctl records a can_i call as its SubjectAccessReview under `request`.
+        let request = match operation {
+            "can_i" => json!({
+                "request": request["subject_access_review"],
+                "disable_cache": request["disable_cache"]
+            }),
+            _ => request,
+        };
         match self {
             Cluster::NotGranted => Err(format!(
                 "Policy has not been granted access to Kubernetes {}/{} resources. The violation has been reported.",
                 request["api_version"].as_str().unwrap_or(""),
                 request["kind"].as_str().unwrap_or("")
             )),
+            Cluster::Objects(objects) if operation == "can_i" => {
+                Ok(crate::rbac::review(objects, &request["request"])
+                    .to_string()
+                    .into_bytes())
+            }
             Cluster::Objects(objects) => answer_from_objects(objects, operation, &request),
             Cluster::Session(exchanges) => {
                 let mut exchanges = exchanges

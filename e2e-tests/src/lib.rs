@@ -9,6 +9,7 @@ pub mod engines;
 pub mod field_masks;
 pub mod host;
 pub mod policy_config;
+pub mod rbac;
 pub mod review;
 
 pub use host::{Evaluator, NativePolicy, WasmPolicy};

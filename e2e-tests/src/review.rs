@@ -125,6 +125,10 @@ pub fn admission_response(
     if let Some(warnings) = response.warnings.filter(|w| !w.is_empty()) {
         answer.insert("warnings".into(), json!(warnings));
     }
+    // policy-evaluator copies them as they are, in monitor mode and refusals alike.
+    if let Some(annotations) = response.audit_annotations.filter(|a| !a.is_empty()) {
+        answer.insert("auditAnnotations".into(), json!(annotations));
+    }
     Ok(Value::Object(answer))
 }
 

@@ -27,6 +27,8 @@ struct Case {
     message_contains: Option<String>,
     /// A kwctl session (fixtures/sessions/NAME.yml) answering the cluster lookups.
     session: Option<String>,
+    /// The AdmissionResponse's auditAnnotations (a break-glass exception).
+    audit_annotations: Option<Value>,
 }
 
 fn cases() -> Vec<Case> {
@@ -111,6 +113,13 @@ fn check_case(case: &Case) -> Result<(), String> {
     expected.sort_by(by_path);
     if ops != expected {
         problems.push(format!("patch {ops:?} expected {expected:?}"));
+    }
+    if answer.get("auditAnnotations") != case.audit_annotations.as_ref() {
+        problems.push(format!(
+            "auditAnnotations {:?} expected {:?}",
+            answer.get("auditAnnotations"),
+            case.audit_annotations
+        ));
     }
     if let Some(fragment) = &case.message_contains
         && !answer["status"]["message"]
