@@ -9,6 +9,9 @@ KUBECTL=${KUBECTL:-kubectl}
 # kubectl against the test cluster.
 k() { "$KUBECTL" --kubeconfig "$CLUSTER/kubeconfig" "$@"; }
 
+# kubectl as one of the suite's users (alice in group sre, bob in group dev): as_user NAME ARGS...
+as_user() { "$KUBECTL" --kubeconfig "$CLUSTER/kubeconfig" --token "$(cat "$CLUSTER/$1.token")" "${@:2}"; }
+
 # The API server's REST interface with the admin token, for what kubectl may lack (old kubectl
 # versions have no --subresource): api METHOD PATH [JSON-BODY].
 api() {
@@ -48,6 +51,24 @@ start_apiserver() {
   port=$(free_port)
   head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CLUSTER/token"
   echo "$(cat "$CLUSTER/token"),admin,admin,\"system:masters\"" > "$CLUSTER/tokens.csv"
+  # Two people for break glass: alice in the team bound to the role, bob in another.
+  local user group
+  for user in alice:sre bob:dev; do
+    group=${user#*:} user=${user%%:*}
+    head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CLUSTER/$user.token"
+    echo "$(cat "$CLUSTER/$user.token"),$user,$user,\"$group\"" >> "$CLUSTER/tokens.csv"
+  done
+  # The audit log, where break-glass exceptions must show: SampleDB requests at Metadata level.
+  cat > "$CLUSTER/audit-policy.yaml" <<'AUDIT'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+rules:
+- level: Metadata
+  resources:
+  - group: example.com
+    resources: ["sampledbs"]
+- level: None
+AUDIT
   "$KUBE_APISERVER" --etcd-servers="$ETCD_URL" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
     --secure-port="$port" --tls-cert-file="$CLUSTER/serving.crt" --tls-private-key-file="$CLUSTER/serving.key" \
     --client-ca-file="$CLUSTER/ca.crt" --token-auth-file="$CLUSTER/tokens.csv" --authorization-mode=RBAC \
@@ -55,6 +76,7 @@ start_apiserver() {
     --service-account-key-file="$CLUSTER/sa.pub" --service-account-signing-key-file="$CLUSTER/sa.key" \
     --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
     --enable-admission-plugins=NamespaceLifecycle,MutatingAdmissionWebhook,ValidatingAdmissionWebhook \
+    --audit-policy-file="$CLUSTER/audit-policy.yaml" --audit-log-path="$CLUSTER/audit.log" \
     --feature-gates=ServerSideFieldValidation=true > "$CLUSTER/apiserver.log" 2>&1 &
   local pid=$!
   echo $pid >> "$CLUSTER/pids"

@@ -24,11 +24,19 @@ context_manifest() {
   echo "$BATS_FILE_TMPDIR/context-$lower.yaml"
 }
 
+# The recommended policy with break glass on for the restore and rotation rules.
+break_glass_manifest() {
+  sed -e 's/^  name: sampledb$/  name: sampledb-break-glass/' \
+    -e 's/^  settings:$/  settings:\n    breakGlass: {rules: [versionPath, credentialsImmutable]}/' \
+    "$ROOT/policies/$PROTECT" > "$BATS_FILE_TMPDIR/break-glass.yaml"
+  echo "$BATS_FILE_TMPDIR/break-glass.yaml"
+}
+
 setup_file() {
   require_tools kube-apiserver etcd kubectl policy-server openssl curl jq python3 || return
   [ -x "$POLICY_RUN" ] || skip_or_fail "$POLICY_RUN not built: cargo build -p sampledb-e2e --bin policy-run" || return
   cluster_up "$PROTECT" "$MONITOR" "$VALIDATE_ONLY" "$DEFAULTS_HALF" "$CHECKS_HALF" \
-    "$(context_manifest Off)" "$(context_manifest Warn)" "$(context_manifest Deny)"
+    "$(context_manifest Off)" "$(context_manifest Warn)" "$(context_manifest Deny)" "$(break_glass_manifest)"
   k apply -f "$ROOT/policies/sampledb-crd.yaml" > "$CLUSTER/crd-apply.out" 2>&1
   k wait --for condition=Established --timeout=60s crd/sampledbs.example.com >/dev/null
   k create namespace shop >/dev/null
@@ -289,5 +297,53 @@ YAML
   [[ "$output" == *"Warning: cannot check the cluster: looking up Secret shop/norbac-credentials"* ]] || { echo "$output"; return 1; }
   [[ "$output" == *"Warning: cannot check the cluster: looking up the StorageClasses"* ]] || { echo "$output"; return 1; }
   k apply -f "$ROOT/policies/context-aware-rbac.yaml" >/dev/null
+  use_policy "$PROTECT"
+}
+
+@test "break glass: the bound user's restore is accepted, warned and audited; the other user's is refused" {
+  k apply -f "$ROOT/policies/break-glass-rbac.yaml" >/dev/null
+  # Both users may edit SampleDBs in shop; only sre is bound to sampledb-break-glass.
+  k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: Role
+  metadata: {name: sampledb-editor, namespace: shop}
+  rules: [{apiGroups: [example.com], resources: [sampledbs], verbs: [get, list, create, update, patch]}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: RoleBinding
+  metadata: {name: sampledb-editors, namespace: shop}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: sampledb-editor}
+  subjects:
+  - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: sre}
+  - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: dev}
+YAML
+  use_policy break-glass.yaml
+  eventually refused k apply --dry-run=server -f "$ROOT/policies/examples/bad-latest-version-sampledb.yaml"
+  k apply -f "$(sampledb restore '{"version": "16.4"}')" >/dev/null
+  local restore='{"metadata": {"annotations": {"break-glass.sampledb.example.com/rules": "versionPath",
+    "break-glass.sampledb.example.com/reason": "INC-4711: restore the 2026-12-01 backup"}}, "spec": {"version": "16.2"}}'
+
+  run as_user bob patch sdb restore -n shop --type merge -p "$restore"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"break glass not honoured: user bob may not bypass sampledbs in namespace shop"* ]] || { echo "$output"; return 1; }
+  [[ "$output" == *"spec.version: Invalid value: \"16.2\": may not go back"* ]] || { echo "$output"; return 1; }
+
+  run as_user alice patch sdb restore -n shop --type merge -p "$restore"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  [[ "$output" == *"Warning: break glass: versionPath not enforced for alice, reason: INC-4711: restore the 2026-12-01 backup"* ]] || { echo "$output"; return 1; }
+  [ "$(k get sdb restore -n shop -o jsonpath='{.spec.version}')" = 16.2 ]
+
+  # The API server's audit log holds the exception, under the webhook's name.
+  local audited
+  audited=$(jq -r 'select(.objectRef.resource == "sampledbs" and .objectRef.name == "restore")
+    | .annotations // {} | to_entries[] | select(.key | endswith("/break-glass-user")) | .value' "$CLUSTER/audit.log")
+  [ "$audited" = alice ] || { echo "audit: $audited"; tail -3 "$CLUSTER/audit.log"; return 1; }
+
+  # Left on the object, the annotations do not cover alice's next change.
+  run as_user alice patch sdb restore -n shop --type merge -p '{"spec": {"version": "16.1"}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"the annotations are left from an earlier change"* ]] || { echo "$output"; return 1; }
   use_policy "$PROTECT"
 }
