@@ -178,7 +178,7 @@ fn every_case_of_cases_json() {
             }
         })
         .collect();
-    assert_eq!(inputs.len(), 64, "cases.json has 64 cases");
+    assert!(inputs.len() >= 64, "cases.json has {} cases", inputs.len());
     assert_agree("cases", &inputs);
 }
 
@@ -217,6 +217,7 @@ fn every_session_fixture_under_both_context_modes() {
         .collect();
     pairs.sort();
     pairs.dedup();
+    let recorded = pairs.len();
     let sessions = fixture_names("sessions", "yml");
     for name in &sessions {
         assert!(
@@ -236,7 +237,7 @@ fn every_session_fixture_under_both_context_modes() {
             });
         }
     }
-    assert_eq!(inputs.len(), 2 * (6 + sessions.len()));
+    assert_eq!(inputs.len(), 2 * (recorded + sessions.len()));
     assert_agree("session runs", &inputs);
 }
 
