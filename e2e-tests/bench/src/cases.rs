@@ -44,9 +44,10 @@ pub fn params_of(settings: &Settings) -> Value {
     })
 }
 
-/// Every case except those configured with `customRules` or cluster checks: JSONPath rules from
-/// settings have no CEL or Rego counterpart (there, each organisation rule is new code), and a
-/// ValidatingAdmissionPolicy cannot read other cluster objects, so they can't be compared.
+/// Every case except those configured with `customRules`, cluster checks or break glass: JSONPath
+/// rules from settings have no CEL or Rego counterpart (there, each organisation rule is new
+/// code), and a ValidatingAdmissionPolicy cannot read other cluster objects or ask the authorizer,
+/// so they can't be compared.
 pub fn load_cases() -> Result<Vec<BenchCase>> {
     let dir = e2e_dir();
     let cases = read(&dir.join("cases.json"))?;
@@ -56,7 +57,10 @@ pub fn load_cases() -> Result<Vec<BenchCase>> {
         let settings_name = case["settings"].as_str().unwrap_or("default");
         let settings_json = read(&dir.join(format!("fixtures/settings/{settings_name}.json")))?;
         let settings = Settings::from_value(&settings_json).map_err(|e| anyhow::anyhow!("{e}"))?;
-        if !settings.custom_rules.is_empty() || settings.reads_cluster() {
+        if !settings.custom_rules.is_empty()
+            || settings.reads_cluster()
+            || settings.break_glass.is_some()
+        {
             continue;
         }
         let request =
