@@ -3,8 +3,10 @@ SOURCE_FILES := $(shell find src -type f -name '*.rs') Cargo.toml
 WASM_TARGET := wasm32-wasip1
 BUILT_MODULE := target/$(WASM_TARGET)/release/sampledb_policy.wasm
 # With wasm-opt (Debian's binaryen); without it the module is larger and a line says so.
-SIZE_BUDGET := 270000
-SIZE_BUDGET_WITHOUT_WASM_OPT := 300000
+# 250,000 until break glass (+18.6 KB: its settings, the can_i review, the second run of the rules)
+# and the answer bounds' accounting (+3 KB); BENCHMARKS.md has the figures.
+SIZE_BUDGET := 275000
+SIZE_BUDGET_WITHOUT_WASM_OPT := 305000
 WASM_OPT ?= wasm-opt
 # The features rustc's wasm32-wasip1 output uses; wasm-opt must be allowed to keep them.
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
@@ -142,8 +144,6 @@ e2e-tests: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
 	@$(SUITE) cargo "differential (wasmtime)" $(ORACLE)
 	@# The cluster suite's helpers, without a control plane (python3, openssl, curl, jq).
 	@$(SUITE) bats harness.bats "python3 openssl curl jq" "apt-get install openssl curl jq" e2e-tests/harness.bats
-	@# The benchmark's conformance gate: CEL and Rego versions of the rules agree with the policy.
-	@$(SUITE) cargo "bench conformance" cargo test -p sampledb-bench
 	@# The SBOM (make sbom) signed as a blob and verified; a tampered one fails.
 	@$(SUITE) cargo "SBOM and blob signing" cargo test -p sampledb-sign
 	@$(MAKE) --no-print-directory kubewarden-tests
@@ -218,10 +218,13 @@ lint:
 fmt:
 	cargo fmt --all
 
-# The rules against CEL and Rego (in-process); the module on policy-server's engine (wapc +
+# The rules against CEL and Rego (in-process, after their conformance gate); the module on policy-server's engine (wapc +
 # wasmtime, in-process) against the project's allow-all floor; then, where policy-server, kwctl
 # and wrk are installed, the real policy-server under wrk load beside the same floor.
 bench: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
+	@# The gate before the CEL and Rego figures: their copies of the rules agree with the policy.
+	@# (In make bench, not make test: a rule change must not need CEL and Rego edits to pass.)
+	cargo test -p sampledb-bench
 	cargo bench -p sampledb-bench
 	cargo bench -p sampledb-wasmtime-host
 	@# The worst inputs within the API server's 3 MB: time on policy-server's engine, answer size, peak memory.

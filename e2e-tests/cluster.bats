@@ -320,10 +320,16 @@ items:
   - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: dev}
 YAML
   use_policy break-glass.yaml
-  eventually refused k apply --dry-run=server -f "$ROOT/policies/examples/bad-latest-version-sampledb.yaml"
   k apply -f "$(sampledb restore '{"version": "16.4"}')" >/dev/null
   local restore='{"metadata": {"annotations": {"break-glass.sampledb.example.com/rules": "versionPath",
     "break-glass.sampledb.example.com/reason": "INC-4711: restore the 2026-12-01 backup"}}, "spec": {"version": "16.2"}}'
+  # Live once the break-glass policy (not the previous one) answers bob's dry run, and the RBAC
+  # just applied is in force.
+  bob_refused_by_break_glass() {
+    as_user bob patch sdb restore -n shop --dry-run=server --type merge -p "$restore" 2>&1 |
+      grep -q "break glass not honoured: user bob may not bypass"
+  }
+  eventually bob_refused_by_break_glass
 
   run as_user bob patch sdb restore -n shop --type merge -p "$restore"
   [ "$status" -ne 0 ]
@@ -344,6 +350,6 @@ YAML
   # Left on the object, the annotations do not cover alice's next change.
   run as_user alice patch sdb restore -n shop --type merge -p '{"spec": {"version": "16.1"}}'
   [ "$status" -ne 0 ]
-  [[ "$output" == *"the annotations are left from an earlier change"* ]] || { echo "$output"; return 1; }
+  [[ "$output" == *"the reason is left from an earlier change"* ]] || { echo "$output"; return 1; }
   use_policy "$PROTECT"
 }

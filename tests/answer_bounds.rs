@@ -134,3 +134,14 @@ fn the_same_rule_on_a_shallow_object_is_evaluated_whole() {
     );
     assert!(!response.message.unwrap().contains(OUT_OF_BUDGET));
 }
+
+/// Work a filter does on what it reads is charged too: `length()` of a long string, repeated by
+/// descendant segments for every node above it, once ran for minutes within the step budget.
+#[test]
+fn counting_a_long_string_again_and_again_is_charged() {
+    let chain = (0..60).fold(json!("s".repeat(1_000_000)), |inner, _| json!({"a": inner}));
+    let object = with(sampledb(), "/spec/deep", chain);
+    let response = create(object, forbid("$..*..*..[?length(@) > 64]"));
+    assert_bounded(&response);
+    assert!(response.message.unwrap().contains(OUT_OF_BUDGET));
+}

@@ -287,3 +287,99 @@ fn break_glass_settings_are_checked(#[case] settings: Value, #[case] expected: &
     let message = response.message.unwrap();
     assert!(message.starts_with(expected), "{message}");
 }
+
+/// What a review found: each hole closed.
+#[test]
+fn the_same_reason_again_is_stale_however_the_rules_are_reordered_or_repeated() {
+    let restored = downgrade("versionPath", REASON);
+    let stored_restore = with(restored.clone(), "/status/currentVersion", json!("15.8"));
+    let next = with(restored, "/spec/version", json!("14"));
+    let next = annotated(
+        next,
+        RULES_ANNOTATION,
+        "versionPath, versionPath,credentialsImmutable",
+    );
+    let response = run(
+        by("bob", request("UPDATE", Some(next), Some(stored_restore))),
+        settings(),
+        &Rbac::new(Ok(ALLOWED)),
+    );
+    assert_eq!(
+        violations(&response)[0],
+        format!("{RULES_PATH}: Forbidden: {NOT_HONOURED}: {LEFT_FROM_EARLIER}")
+    );
+}
+
+#[test]
+fn repeated_rules_are_named_once() {
+    let response = run(
+        by(
+            "alice",
+            request(
+                "UPDATE",
+                Some(downgrade("versionPath,versionPath", REASON)),
+                Some(stored()),
+            ),
+        ),
+        settings(),
+        &Rbac::new(Ok(ALLOWED)),
+    );
+    assert_eq!(
+        response.audit_annotations.unwrap()["break-glass-rules"],
+        "versionPath"
+    );
+}
+
+/// A grant limited to a name (RBAC `resourceNames`) must not cover an object that only starts
+/// with it: with only a `generateName`, the review names no object.
+#[test]
+fn the_review_names_the_object_never_its_generate_name() {
+    let rbac = Rbac::new(Ok(ALLOWED));
+    let new = without(downgrade("team-label", REASON), "/metadata/labels/team");
+    let new = without(new, "/metadata/name");
+    let new = with(new, "/metadata/generateName", json!("example-database"));
+    let new = with(new, "/spec/version", json!("16.4"));
+    run(
+        by("alice", request("CREATE", Some(new), None)),
+        settings(),
+        &rbac,
+    );
+    assert_eq!(rbac.asked.borrow()[0].name, "");
+}
+
+#[rstest]
+#[case::empty_object("{}")]
+#[case::a_whole_review(r#"{"kind":"SubjectAccessReview","status":{"allowed":true}}"#)]
+#[case::allowed_as_text(r#"{"allowed":"true"}"#)]
+fn an_answer_of_another_shape_is_a_failed_check_not_a_denial(#[case] answer: &'static str) {
+    let response = run(
+        by(
+            "alice",
+            request(
+                "UPDATE",
+                Some(downgrade("versionPath", REASON)),
+                Some(stored()),
+            ),
+        ),
+        settings(),
+        &Rbac::new(Ok(answer)),
+    );
+    assert!(
+        violations(&response)[0].contains(
+            "the permission could not be checked: the host's answer is not a SubjectAccessReview status"
+        ),
+        "{:?}",
+        response.message
+    );
+}
+
+#[test]
+fn a_custom_rule_may_not_take_a_built_in_rules_id() {
+    let settings = json!({"customRules": [{"name": "backup", "path": "$.a", "required": true}]});
+    let response =
+        sampledb_policy::settings::validate_settings_payload(settings.to_string().as_bytes());
+    assert_eq!(
+        response.message.as_deref(),
+        Some("customRules: the name \"backup\" is a built-in rule's id")
+    );
+}

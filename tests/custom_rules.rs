@@ -135,3 +135,16 @@ fn filters_compare_lists_and_maps_by_value() {
         response.message
     );
 }
+
+/// Integers compare exactly in filters as in `allowedValues`: 2^53 + 1 is not 2^53.
+#[test]
+fn large_integers_compare_exactly_in_filters() {
+    let settings =
+        json!({"customRules": [{"path": "$.spec.ids[?@ == 9007199254740993]", "forbidden": true}]});
+    let object = with(
+        sampledb(),
+        "/spec/ids",
+        json!([9007199254740992_u64, 9007199254740993_u64]),
+    );
+    assert_eq!(violation_paths(&create(object, settings)), ["spec.ids[1]"]);
+}

@@ -175,7 +175,16 @@ pub fn items_of_answer(
             crate::model::findings::type_name(&answer)
         ));
     }
-    if query.not_found_error().is_some() || matches!(query, Query::CanI(_)) {
+    if let Query::CanI(_) = query {
+        return match answer.get("allowed") {
+            Some(Node::Bool(_)) => Ok(vec![answer.into_owned()]),
+            _ => Err(
+                "the host's answer is not a SubjectAccessReview status (allowed: true or false)"
+                    .to_string(),
+            ),
+        };
+    }
+    if query.not_found_error().is_some() {
         let expected = query.kind();
         return match answer.get("kind").and_then(Node::as_str) {
             Some(kind) if kind != expected => {

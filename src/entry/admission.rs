@@ -5,6 +5,7 @@ use crate::cluster::ClusterView;
 use crate::model::findings::{
     Findings, MAX_MESSAGE_BYTES, MAX_PATH_CHARS, bounded_warnings, one_line,
 };
+use crate::model::jsonpath::Budget;
 use crate::model::node::{Node, Object};
 use crate::model::object::{display_name, lookup, lookup_str};
 use crate::model::payload;
@@ -208,7 +209,8 @@ fn admit_write<'a>(
         }
         old
     });
-    let rules = |skip: &[&str]| rule_findings(&object, old.as_ref(), settings, skip);
+    let budget = Budget::new(custom::CUSTOM_RULES_BUDGET);
+    let rules = |skip: &[&str]| rule_findings(&object, old.as_ref(), settings, skip, &budget);
     let mut findings = rules(&[]);
     let mut exception = None;
     if !findings.errors.is_empty()
@@ -281,7 +283,7 @@ fn admit_write<'a>(
                 ("break-glass-user", grant.user),
                 (
                     "break-glass-reason",
-                    one_line(&grant.reason, MAX_PATH_CHARS * 4),
+                    one_line(&grant.reason, MAX_PATH_CHARS * 4).into_owned(),
                 ),
             ]
         }),
@@ -298,12 +300,13 @@ fn rule_findings(
     old: Option<&Node>,
     settings: &Settings,
     skip: &[&str],
+    budget: &Budget,
 ) -> Findings {
     let mut findings = Findings::default();
     if let Some(map) = object.as_object() {
         create::check_object(map, settings, &mut findings);
     }
-    custom::check_all(&settings.custom_rules, object, &mut findings, skip);
+    custom::check_all(&settings.custom_rules, object, &mut findings, skip, budget);
     if let Some(old) = old {
         update::check_update(old, object, &mut findings, skip);
     }

@@ -137,6 +137,9 @@ impl<'a> Object<'a> {
 
 /// Each key with its index, sorted by key then index (one sort for both of its uses keeps the
 /// module small).
+/// What [`Node::same_value_counting`] counts for a node, in bytes of text.
+pub const NODE_COST: u64 = 64;
+
 /// Integers exactly, anything else (a decimal, an exponent) by its `f64` value.
 fn numbers_equal(left: &Number, right: &Number) -> bool {
     if let (Some(l), Some(r)) = (left.as_i64(), right.as_i64()) {
@@ -182,26 +185,48 @@ impl<'a> Node<'a> {
     /// (`1 == 1.0 == 1e0`), also inside lists and maps; maps whatever their key order.
     /// (`==` keeps serde_json's equality, where `1` and `1.0` differ.)
     pub fn same_value(&self, other: &Node) -> bool {
+        self.same_value_counting(other, &mut 0)
+    }
+
+    /// [`Node::same_value`], adding to `cost` what it read, in bytes: those of the text compared,
+    /// and [`NODE_COST`] for each node and each key looked up, for a caller that bounds repeated
+    /// comparisons.
+    pub fn same_value_counting(&self, other: &Node, cost: &mut u64) -> bool {
+        *cost += NODE_COST;
         match (self, other) {
             (Node::Number(left), Node::Number(right)) => numbers_equal(left, right),
+            (Node::String(left), Node::String(right)) => {
+                *cost += left.len().min(right.len()) as u64;
+                left == right
+            }
             (Node::Array(left), Node::Array(right)) => {
-                left.len() == right.len() && left.iter().zip(right).all(|(l, r)| l.same_value(r))
+                left.len() == right.len()
+                    && left
+                        .iter()
+                        .zip(right)
+                        .all(|(l, r)| l.same_value_counting(r, cost))
             }
             (Node::Object(left), Node::Object(right)) => {
                 if left.len() != right.len() {
                     return false;
                 }
                 if left.len() <= SCAN_LIMIT {
-                    return left
-                        .iter()
-                        .all(|(key, value)| right.get(key).is_some_and(|r| value.same_value(r)));
+                    return left.iter().all(|(key, value)| {
+                        *cost += NODE_COST;
+                        right
+                            .get(key)
+                            .is_some_and(|r| value.same_value_counting(r, cost))
+                    });
                 }
+                *cost += 2 * NODE_COST * left.len() as u64;
                 let (mine, theirs) = (sorted_keys(&left.entries), sorted_keys(&right.entries));
                 mine.iter()
                     .zip(&theirs)
                     .all(|((key, at), (other_key, other_at))| {
                         key == other_key
-                            && left.entries[*at].1.same_value(&right.entries[*other_at].1)
+                            && left.entries[*at]
+                                .1
+                                .same_value_counting(&right.entries[*other_at].1, cost)
                     })
             }
             _ => self == other,

@@ -5,8 +5,9 @@
 //! cover the next change), the other rules accept the object, and `kubernetes/can_i` says yes.
 
 use crate::cluster::{Access, ClusterView, Query};
+use crate::model::findings::{MAX_PATH_CHARS, one_line};
 use crate::model::node::Node;
-use crate::model::object::{display_name, lookup, lookup_str};
+use crate::model::object::{lookup, lookup_str};
 use crate::settings::BreakGlass;
 
 pub const RULES_ANNOTATION: &str = "break-glass.sampledb.example.com/rules";
@@ -16,7 +17,7 @@ pub const RULES_PATH: &str = "metadata.annotations[break-glass.sampledb.example.
 pub const NOT_HONOURED: &str = "break glass not honoured";
 pub const REASON_REQUIRED: &str =
     "a reason is required in the annotation break-glass.sampledb.example.com/reason";
-pub const LEFT_FROM_EARLIER: &str = "the annotations are left from an earlier change and cover only that one: write them again with this change's reason";
+pub const LEFT_FROM_EARLIER: &str = "the reason is left from an earlier change, whose exception covered only that one: write this change's reason";
 pub const OTHER_RULES_REFUSE: &str =
     "other rules refuse this object too, and the exception does not cover them";
 pub const NO_USER: &str = "the request names no user";
@@ -34,11 +35,15 @@ fn annotation<'a>(object: &'a Node<'a>, key: &str) -> Option<&'a str> {
 
 /// The exception `object` asks for, if its annotations name any rule.
 pub fn requested<'a>(object: &'a Node<'a>) -> Option<Request<'a>> {
-    let rules: Vec<&str> = annotation(object, RULES_ANNOTATION)?
+    let mut rules: Vec<&str> = Vec::new();
+    for rule in annotation(object, RULES_ANNOTATION)?
         .split(',')
         .map(str::trim)
-        .filter(|rule| !rule.is_empty())
-        .collect();
+    {
+        if !rule.is_empty() && !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
     (!rules.is_empty()).then(|| Request {
         rules,
         reason: annotation(object, REASON_ANNOTATION).unwrap_or("").trim(),
@@ -67,7 +72,11 @@ pub fn asker(user_info: Option<&Node>, namespace: &str, object: &Node) -> Access
         groups,
         verb: String::new(),
         namespace: namespace.to_string(),
-        name: display_name(object).to_string(),
+        // Not the generateName: a grant limited to a name must not cover an object that only
+        // begins with it.
+        name: lookup_str(object, &["metadata", "name"])
+            .unwrap_or("")
+            .to_string(),
     }
 }
 
@@ -111,9 +120,10 @@ pub fn decide(
     if asked.reason.is_empty() {
         return Err(REASON_REQUIRED.to_string());
     }
+    // An exception covers the change written with it: the next one needs its own reason.
     if old
         .and_then(requested)
-        .is_some_and(|before| before == *asked)
+        .is_some_and(|before| before.reason == asked.reason)
     {
         return Err(LEFT_FROM_EARLIER.to_string());
     }
@@ -141,12 +151,13 @@ pub fn decide(
             .map_or(String::new(), |reason| format!(" ({reason})"));
         return Err(format!(
             "user {} may not {} sampledbs in namespace {namespace}{reason}",
-            user, settings.verb
+            one_line(&user, MAX_PATH_CHARS),
+            settings.verb
         ));
     }
     Ok(Grant {
         rules: asked.rules.join(","),
-        user,
+        user: one_line(&user, MAX_PATH_CHARS).into_owned(),
         reason: asked.reason.to_string(),
     })
 }

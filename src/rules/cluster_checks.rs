@@ -46,7 +46,7 @@ pub fn host_reason(error: &str) -> String {
     for wrapper in HOST_ERROR_WRAPPERS {
         first_line = first_line.strip_prefix(wrapper).unwrap_or(first_line);
     }
-    one_line(first_line, MAX_HOST_ERROR_BYTES)
+    one_line(first_line, MAX_HOST_ERROR_BYTES).into_owned()
 }
 
 fn failure_message(query: &Query, error: &str, skipped: bool) -> String {

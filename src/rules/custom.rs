@@ -19,8 +19,15 @@ pub const OUT_OF_BUDGET: &str = "the object is too large for this rule: evaluati
 /// A rule that runs out of it is listed first (the other findings are then incomplete), naming
 /// how many rules after it were not evaluated.
 /// Rules whose `name` is in `skip` (a break-glass exception) are not evaluated.
-pub fn check_all(rules: &[CustomRule], object: &Node, findings: &mut Findings, skip: &[&str]) {
-    let budget = Budget::new(CUSTOM_RULES_BUDGET);
+/// `budget` is the request's ([`CUSTOM_RULES_BUDGET`]): a second run for a break-glass exception
+/// spends from the same one.
+pub fn check_all(
+    rules: &[CustomRule],
+    object: &Node,
+    findings: &mut Findings,
+    skip: &[&str],
+    budget: &Budget,
+) {
     for (index, rule) in rules.iter().enumerate() {
         if rule
             .name
@@ -29,7 +36,7 @@ pub fn check_all(rules: &[CustomRule], object: &Node, findings: &mut Findings, s
         {
             continue;
         }
-        if !check(rule, object, &budget, findings) {
+        if !check(rule, object, budget, findings) {
             let skipped = rules.len() - index - 1;
             let reason = match skipped {
                 0 => OUT_OF_BUDGET.to_string(),
@@ -103,11 +110,12 @@ fn field_path(location: &[Step]) -> String {
                 if !path.is_empty() {
                     path.push('.');
                 }
-                path.push_str(name);
+                // Plain words are ASCII: any byte is a character boundary.
+                path.push_str(&name[..name.len().min(MAX_PATH_CHARS + 1)]);
             }
             Step::Name(name) => {
                 path.push('[');
-                for c in name.chars() {
+                for c in name.chars().take(MAX_PATH_CHARS + 1) {
                     match c {
                         '\n' => path.push_str("\\n"),
                         '\t' => path.push_str("\\t"),

@@ -2,6 +2,7 @@
 //! defaults fitted to the admin's bounds, then the checks between keys; and the
 //! `validate_settings` answer policy-server asks for.
 
+use super::break_glass::{BYPASSABLE, NOT_BYPASSABLE};
 use super::custom_rules::CustomRule;
 use super::defaults::{Text, read_defaults};
 use super::reader::Reader;
@@ -145,6 +146,14 @@ fn read_settings(map: &Object, errors: &mut SettingsErrors) -> Settings {
             format!("the name \"{}\" is given to more than one rule", twice.1),
         );
     }
+    // breakGlass.rules names built-in rules and custom rules alike: one name, one rule.
+    let built_in = |name: &&&str| BYPASSABLE.contains(name) || NOT_BYPASSABLE.contains(name);
+    if let Some(name) = names.iter().find(built_in) {
+        errors.add(
+            "customRules",
+            format!("the name \"{name}\" is a built-in rule's id"),
+        );
+    }
     match map.get("breakGlass") {
         None | Some(Node::Null) => {}
         Some(value) => {
@@ -240,7 +249,7 @@ pub fn validate_settings_payload(payload: &[u8]) -> SettingsValidationResponse {
         },
         Err(message) => SettingsValidationResponse {
             valid: false,
-            message: Some(one_line(&message, MAX_MESSAGE_BYTES)),
+            message: Some(one_line(&message, MAX_MESSAGE_BYTES).into_owned()),
         },
     }
 }

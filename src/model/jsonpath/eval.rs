@@ -4,6 +4,7 @@
 use super::syntax::{Comparable, Comparison, Function, Logical, Query, Segment, Selector};
 use crate::model::node::Node;
 use std::cell::Cell;
+use std::cmp::Ordering;
 
 /// One step of a match's location: a member name or an array index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,13 +211,18 @@ impl<'n, 'a> Scope<'n, 'a, '_> {
             Logical::Exists(query) => self.count(query, current) > 0,
             Logical::Compare(left, comparison, right) => {
                 let (left, right) = (self.value(left, current), self.value(right, current));
+                let ordering = self.compare(&left, &right);
                 match comparison {
-                    Comparison::Equal => equal(&left, &right),
-                    Comparison::NotEqual => !equal(&left, &right),
-                    Comparison::Less => less(&left, &right),
-                    Comparison::LessOrEqual => less(&left, &right) || equal(&left, &right),
-                    Comparison::Greater => less(&right, &left),
-                    Comparison::GreaterOrEqual => less(&right, &left) || equal(&left, &right),
+                    Comparison::Equal => ordering == Some(Ordering::Equal),
+                    Comparison::NotEqual => ordering != Some(Ordering::Equal),
+                    Comparison::Less => ordering == Some(Ordering::Less),
+                    Comparison::LessOrEqual => {
+                        matches!(ordering, Some(Ordering::Less | Ordering::Equal))
+                    }
+                    Comparison::Greater => ordering == Some(Ordering::Greater),
+                    Comparison::GreaterOrEqual => {
+                        matches!(ordering, Some(Ordering::Greater | Ordering::Equal))
+                    }
                 }
             }
         }
@@ -241,7 +247,11 @@ impl<'n, 'a> Scope<'n, 'a, '_> {
             Comparable::Singular(query) => self.only(query, current),
             Comparable::Function(function) => match function.as_ref() {
                 Function::Length(argument) => match self.value(argument, current).node() {
-                    Some(Node::String(text)) => Value::Count(text.chars().count()),
+                    Some(Node::String(text)) => {
+                        // Counting characters is work in the text's length.
+                        self.budget.spend(text.len() as u64 / BYTES_PER_STEP);
+                        Value::Count(text.chars().count())
+                    }
                     Some(Node::Array(items)) => Value::Count(items.len()),
                     Some(Node::Object(map)) => Value::Count(map.len()),
                     _ => Value::Nothing,
@@ -249,6 +259,33 @@ impl<'n, 'a> Scope<'n, 'a, '_> {
                 Function::Count(query) => Value::Count(self.count(query, current)),
                 Function::Value(query) => self.only(query, current),
             },
+        }
+    }
+
+    /// How two operands compare, as RFC 9535 section 2.3.5.2.2 says: numbers by value (integers
+    /// exactly), strings by code point, other equal values `Equal`, unequal ones and other types
+    /// unordered (`None`: neither less nor greater nor equal). What a comparison reads (nodes
+    /// and bytes) is charged to the budget: filters repeat it for every node a segment visits.
+    fn compare(&self, left: &Value, right: &Value) -> Option<Ordering> {
+        if let (Some(left), Some(right)) = (left.number(), right.number()) {
+            return left.compare(&right);
+        }
+        match (left.node(), right.node()) {
+            (Some(Node::String(l)), Some(Node::String(r))) => {
+                self.budget
+                    .spend(1 + l.len().min(r.len()) as u64 / BYTES_PER_STEP);
+                Some(l.as_ref().cmp(r.as_ref()))
+            }
+            (Some(l), Some(r)) => {
+                let mut cost = 0;
+                let same = l.same_value_counting(r, &mut cost);
+                self.budget.spend(1 + cost / BYTES_PER_STEP);
+                same.then_some(Ordering::Equal)
+            }
+            (None, None) if matches!((left, right), (Value::Nothing, Value::Nothing)) => {
+                Some(Ordering::Equal)
+            }
+            _ => None,
         }
     }
 
@@ -284,37 +321,56 @@ impl Value<'_, '_, '_> {
     }
 
     /// Numbers compare by value whatever their form (`1 == 1.0`), as RFC 9535 asks.
-    fn number(&self) -> Option<f64> {
+    fn number(&self) -> Option<Number> {
         match self {
-            Value::Count(count) => Some(*count as f64),
+            Value::Count(count) => Some(Number::Signed(*count as i64)),
             _ => match self.node() {
-                Some(Node::Number(number)) => number.as_f64(),
+                Some(Node::Number(number)) => Some(Number::of(number)),
                 _ => None,
             },
         }
     }
 }
 
-fn equal(left: &Value, right: &Value) -> bool {
-    if let (Some(left), Some(right)) = (left.number(), right.number()) {
-        return left == right;
+/// A JSON number for comparing: integers exactly (2^53 + 1 is not 2^53), others as `f64`.
+enum Number {
+    Signed(i64),
+    Unsigned(u64),
+    Float(f64),
+}
+
+impl Number {
+    fn of(number: &serde_json::Number) -> Number {
+        match (number.as_i64(), number.as_u64()) {
+            (Some(integer), _) => Number::Signed(integer),
+            (None, Some(integer)) => Number::Unsigned(integer),
+            _ => Number::Float(number.as_f64().unwrap_or(f64::NAN)),
+        }
     }
-    match (left.node(), right.node()) {
-        (Some(left), Some(right)) => left.same_value(right),
-        (None, None) => matches!((left, right), (Value::Nothing, Value::Nothing)),
-        _ => false,
+
+    fn compare(&self, other: &Number) -> Option<Ordering> {
+        use Number::{Float, Signed, Unsigned};
+        match (self, other) {
+            (Signed(l), Signed(r)) => Some(l.cmp(r)),
+            (Unsigned(l), Unsigned(r)) => Some(l.cmp(r)),
+            // Only integers above i64's range are read as unsigned.
+            (Signed(_), Unsigned(_)) => Some(Ordering::Less),
+            (Unsigned(_), Signed(_)) => Some(Ordering::Greater),
+            (l, r) => l.as_f64().partial_cmp(&r.as_f64()),
+        }
+    }
+
+    fn as_f64(&self) -> f64 {
+        match self {
+            Number::Signed(integer) => *integer as f64,
+            Number::Unsigned(integer) => *integer as f64,
+            Number::Float(float) => *float,
+        }
     }
 }
 
-fn less(left: &Value, right: &Value) -> bool {
-    if let (Some(left), Some(right)) = (left.number(), right.number()) {
-        return left < right;
-    }
-    match (left.node(), right.node()) {
-        (Some(Node::String(left)), Some(Node::String(right))) => left < right,
-        _ => false,
-    }
-}
+/// Bytes of text read or compared for one step of the budget.
+const BYTES_PER_STEP: u64 = 64;
 
 /// An index counted from the end when negative; `None` past either end.
 fn array_index(index: i64, length: usize) -> Option<usize> {

@@ -100,6 +100,9 @@ fn worst_inputs() -> Vec<Worst> {
     deep60["spec"]["deep"] = nested(60);
     let mut deep110 = sampledb();
     deep110["spec"]["deep"] = nested(110);
+    let mut long_string = sampledb();
+    long_string["spec"]["deep"] =
+        (0..120).fold(json!("s".repeat(2_900_000)), |inner, _| json!({"a": inner}));
     let mut arrays = sampledb();
     arrays["metadata"]["managedFields"] = Value::Array(
         (0..20_000)
@@ -153,6 +156,11 @@ fn worst_inputs() -> Vec<Worst> {
         Worst {
             label: "a filter over the whole object for each of 150,000 labels",
             payload: payload(labels, forbid("$..[?count($..*) > 0]")),
+            expect: Expect::Refused("the object is too large for this rule"),
+        },
+        Worst {
+            label: "length() of a 2.9 MB string under 120 levels, by every descendant pair",
+            payload: payload(long_string, forbid("$..*..*..[?length(@) > 64]")),
             expect: Expect::Refused("the object is too large for this rule"),
         },
         Worst {
