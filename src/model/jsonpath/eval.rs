@@ -349,7 +349,7 @@ impl Number {
     }
 
     fn compare(&self, other: &Number) -> Option<Ordering> {
-        use Number::{Float, Signed, Unsigned};
+        use Number::{Signed, Unsigned};
         match (self, other) {
             (Signed(l), Signed(r)) => Some(l.cmp(r)),
             (Unsigned(l), Unsigned(r)) => Some(l.cmp(r)),
