@@ -12,6 +12,7 @@ use crate::model::payload;
 use crate::rules::{break_glass, cluster_checks, create, custom, defaults, delete, update};
 use crate::settings::Settings;
 use serde::Serialize;
+use std::borrow::Cow;
 
 pub use crate::model::object::{GROUP, KIND};
 
@@ -88,12 +89,14 @@ impl<'a> Decision<'a> {
         } else {
             0
         };
-        // Every message one line and bounded, whichever path built it: kube-apiserver shows
-        // nothing of a warning with a control character, and a message is read in a terminal.
-        let message = self
-            .message
-            .as_deref()
-            .map(|message| one_line(message, MAX_MESSAGE_BYTES));
+        // Every message one line and bounded: kube-apiserver shows nothing of a warning with a
+        // control character, and a message is read in a terminal. A refusal's list (422) is
+        // built from parts already made so (paths, values, details; `Findings`), and scanning it
+        // again was a tenth of a refusal's warm time; every other message is made so here.
+        let message = self.message.as_deref().map(|message| match self.code {
+            Some(422) => Cow::Borrowed(message),
+            _ => one_line(message, MAX_MESSAGE_BYTES),
+        });
         let mut out = Vec::with_capacity(
             256 + message.as_ref().map_or(0, |m| m.len() + m.len() / 8)
                 + text(&self.warnings)
