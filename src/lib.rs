@@ -1,4 +1,7 @@
 //! The SampleDB Kubewarden policy: registers the waPC functions and hands each call on.
+// A request must get an answer, never a trap (docs/contract.md, section 6): outside tests the
+// policy may not unwrap, expect or panic (clippy.toml lets tests do so).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 // The layers, top-down; each imports only the ones below it (docs/architecture.md).
 pub mod cluster;
@@ -11,6 +14,8 @@ pub mod settings;
 use kubewarden_policy_sdk::protocol_version_guest;
 use kubewarden_policy_sdk::wapc_guest::{CallResult, register_function};
 
+// waPC's entry point must keep its exported name: an unsafe attribute.
+#[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 pub extern "C" fn wapc_init() {
     register_function("validate", validate);

@@ -16,6 +16,8 @@ impl kubewarden_policy_sdk::settings::Validatable for Settings {
     }
 }
 
+// waPC's entry point must keep its exported name: an unsafe attribute.
+#[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 pub extern "C" fn wapc_init() {
     register_function("validate", validate);
