@@ -1,5 +1,5 @@
-//! Create/update rules of SPEC section 3, one table per rule id: the exact violations (path,
-//! value, detail) and warnings each object gets.
+//! Create/update rules of docs/contract.md section 3, one table per rule id: the exact violations
+//! (path, value, detail) and warnings each object gets.
 
 mod common;
 

@@ -1,4 +1,5 @@
-//! Defaulting (SPEC section 4): absent fields are added, nothing the user wrote changes.
+//! Defaulting (docs/contract.md section 4): absent fields are added, nothing the user wrote
+//! changes.
 
 mod common;
 

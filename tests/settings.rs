@@ -1,4 +1,4 @@
-//! Settings (SPEC section 5): `validate_settings` names every bad key in one answer.
+//! Settings (docs/contract.md section 5): `validate_settings` names every bad key in one answer.
 
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;
 use rstest::rstest;

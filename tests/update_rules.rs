@@ -1,4 +1,5 @@
-//! Update-only rules of SPEC section 3: both objects are defaulted before they are compared.
+//! Update-only rules of docs/contract.md section 3: both objects are defaulted before they are
+//! compared.
 
 mod common;
 

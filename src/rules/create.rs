@@ -1,5 +1,5 @@
-//! The create/update rules of SPEC section 3, run on the object as it will be stored. Every
-//! check records its violation and carries on, so one answer lists them all.
+//! The create/update rules of docs/contract.md section 3, run on the object as it will be stored.
+//! Every check records its violation and carries on, so one answer lists them all.
 
 use crate::formats::cron;
 use crate::formats::names::{self, DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};

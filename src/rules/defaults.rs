@@ -1,6 +1,6 @@
-//! Defaulting (SPEC section 4), done on the raw JSON object: only absent keys are inserted, so
-//! unknown fields, `status` and the order of untouched keys survive, and the JSON Patch that
-//! Kubewarden derives by diffing holds only `add` operations.
+//! Defaulting (docs/contract.md section 4), done on the raw JSON object: only absent keys are
+//! inserted, so unknown fields, `status` and the order of untouched keys survive, and the JSON
+//! Patch that Kubewarden derives by diffing holds only `add` operations.
 
 use crate::model::node::{Node, Object};
 use crate::settings::Defaults;

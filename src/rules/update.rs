@@ -1,5 +1,5 @@
-//! The update-only rules of SPEC section 3. Both objects arrive already defaulted, so a field that
-//! only a default filled never reads as a change.
+//! The update-only rules of docs/contract.md section 3. Both objects arrive already defaulted, so a
+//! field that only a default filled never reads as a change.
 
 use crate::formats::quantity::Quantity;
 use crate::formats::version::Version;
