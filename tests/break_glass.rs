@@ -88,6 +88,12 @@ fn run(request: Value, settings: Value, cluster: &dyn ClusterView) -> Validation
         .unwrap()
 }
 
+/// alice's UPDATE of the stored object to `new`, the cluster answering `can_i` with `answer`.
+fn alice_updates(new: Value, answer: &'static str) -> ValidationResponse {
+    let request = by("alice", request("UPDATE", Some(new), Some(stored())));
+    run(request, settings(), &Rbac::new(Ok(answer)))
+}
+
 const REASON: &str = "INC-4711: restore the 2026-12-01 backup";
 
 #[test]
@@ -312,18 +318,7 @@ fn the_same_reason_again_is_stale_however_the_rules_are_reordered_or_repeated() 
 
 #[test]
 fn repeated_rules_are_named_once() {
-    let response = run(
-        by(
-            "alice",
-            request(
-                "UPDATE",
-                Some(downgrade("versionPath,versionPath", REASON)),
-                Some(stored()),
-            ),
-        ),
-        settings(),
-        &Rbac::new(Ok(ALLOWED)),
-    );
+    let response = alice_updates(downgrade("versionPath,versionPath", REASON), ALLOWED);
     assert_eq!(
         response.audit_annotations.unwrap()["break-glass-rules"],
         "versionPath"
@@ -352,18 +347,7 @@ fn the_review_names_the_object_never_its_generate_name() {
 #[case::a_whole_review(r#"{"kind":"SubjectAccessReview","status":{"allowed":true}}"#)]
 #[case::allowed_as_text(r#"{"allowed":"true"}"#)]
 fn an_answer_of_another_shape_is_a_failed_check_not_a_denial(#[case] answer: &'static str) {
-    let response = run(
-        by(
-            "alice",
-            request(
-                "UPDATE",
-                Some(downgrade("versionPath", REASON)),
-                Some(stored()),
-            ),
-        ),
-        settings(),
-        &Rbac::new(Ok(answer)),
-    );
+    let response = alice_updates(downgrade("versionPath", REASON), answer);
     assert!(
         violations(&response)[0].contains(
             "the permission could not be checked: the host's answer is not a SubjectAccessReview status"
