@@ -107,7 +107,7 @@ YAML
 }
 
 # policy-server over HTTPS serving every manifest given (what the controller derives from each:
-# see e2e-tests/src/deployment.rs), with a kubeconfig for the test API server.
+# see e2e-tests/src/deployment.rs, run by the kubewarden-controller-stand-in binary), with a kubeconfig for the test API server.
 start_webhook_server() {
   local port probe manifest
   port=$(free_port)
@@ -116,7 +116,7 @@ start_webhook_server() {
   for manifest in "$@"; do
     local path=$manifest
     [ -f "$path" ] || path=$ROOT/policies/$manifest
-    "$POLICY_RUN" deployment --policy-path "$path" --module "file://$MODULE" \
+    "$CONTROLLER_STAND_IN" --policy-path "$path" --module "file://$MODULE" \
       --server-url "$WEBHOOK_URL" --ca-bundle "$CLUSTER/ca.crt" --out-dir "$CLUSTER/$(basename "$manifest").d"
   done
   jq -s add "$CLUSTER"/*.d/policies.yml > "$CLUSTER/policies.yml"

@@ -12,6 +12,7 @@ POLICY_SERVER=${POLICY_SERVER:-policy-server}
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 MODULE=${MODULE:-$ROOT/annotated-policy.wasm}
 POLICY_RUN=${POLICY_RUN:-$ROOT/target/debug/policy-run}
+CONTROLLER_STAND_IN=${CONTROLLER_STAND_IN:-$ROOT/target/debug/kubewarden-controller-stand-in}
 GET_KWCTL="install kwctl from https://github.com/kubewarden/adm-controller/releases (or set KWCTL)"
 
 trust_flags() {

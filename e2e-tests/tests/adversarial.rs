@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;
-use sampledb_e2e::Evaluator;
+use policy_run::Evaluator;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
-use sampledb_e2e::PolicyConfig;
-use sampledb_e2e::capabilities::Cluster;
-use sampledb_e2e::policy_config::read_yaml_or_json;
-use sampledb_e2e::review::{self, admission_request};
+use policy_run::PolicyConfig;
+use policy_run::capabilities::Cluster;
+use policy_run::policy_config::read_yaml_or_json;
+use policy_run::review::{self, admission_request};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 

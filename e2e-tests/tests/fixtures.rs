@@ -1,63 +1,37 @@
-//! Every fixture in `cases.json` through the real policy.wasm (a fresh instance per evaluation)
-//! and through the same code natively: both answers must be identical and match the expectation.
+//! Every case of the project's suites (e2e-tests/suites) through the real policy.wasm (a fresh
+//! instance per evaluation) and through the same code natively: both answers must be identical,
+//! reach the user through the API server whole, and match the case's expectations.
 
 mod common;
 
 use common::*;
-use sampledb_e2e::capabilities::Cluster;
-use sampledb_e2e::review::{self, decoded_patch};
-use sampledb_e2e::{NativePolicy, PolicyConfig};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use policy_run::review;
+use policy_run::suite::answerers::cluster_of;
+use policy_run::suite::{self, Case, Difference, Suite};
+use policy_run::{NativePolicy, PolicyConfig};
+use serde_json::json;
 use std::collections::BTreeSet;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    settings: Option<String>,
-    allowed: bool,
-    code: Option<u16>,
-    #[serde(default)]
-    violations: Vec<String>,
-    #[serde(default)]
-    warnings: Vec<String>,
-    #[serde(default)]
-    patch: Vec<(String, String, Value)>,
-    message_contains: Option<String>,
-    /// A kwctl session (fixtures/sessions/NAME.yml) answering the cluster lookups.
-    session: Option<String>,
-    /// The AdmissionResponse's auditAnnotations (a break-glass exception).
-    audit_annotations: Option<Value>,
+/// Every suite of e2e-tests/suites.
+fn suites() -> Vec<Suite> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suites");
+    let files = suite::cli::suite_files(&[dir]).expect("e2e-tests/suites");
+    files
+        .iter()
+        .map(|f| suite::load(f).unwrap_or_else(|e| panic!("{e:#}")))
+        .collect()
 }
 
-fn cases() -> Vec<Case> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases.json");
-    serde_json::from_value(read_json(&path)).expect("cases.json")
-}
-
-fn check_case(case: &Case) -> Result<(), String> {
-    let label = format!(
-        "{} [{}]",
-        case.name,
-        case.settings.as_deref().unwrap_or("default")
-    );
-    let document = request_fixture(&case.name);
-    let config = PolicyConfig::from_settings(settings_fixture(
-        case.settings.as_deref().unwrap_or("default"),
-    ));
-    // A session is consumed as it is replayed: each run gets its own copy.
-    let cluster = || match &case.session {
-        Some(name) => {
-            let path = fixtures().join("sessions").join(format!("{name}.yml"));
-            Cluster::from_session_file(&path).unwrap()
-        }
-        None => Cluster::NotGranted,
-    };
-    let answer = review::run(&wasm().against(cluster()), &document, &config)
-        .map_err(|e| format!("{label}: {e}"))?;
-    let native_cluster = cluster();
-    let native = review::run(&NativePolicy(&native_cluster), &document, &config)
+fn check_case(suite: &Suite, case: &Case) -> Result<(), String> {
+    let label = format!("{}:{} {}", suite.path.display(), case.line, case.name);
+    let answer = review::run(
+        &wasm().against(cluster_of(case).unwrap()),
+        &case.request,
+        &suite.config,
+    )
+    .map_err(|e| format!("{label}: {e}"))?;
+    let native_cluster = cluster_of(case).unwrap();
+    let native = review::run(&NativePolicy(&native_cluster), &case.request, &suite.config)
         .map_err(|e| format!("{label}: {e}"))?;
     if answer != native {
         return Err(format!(
@@ -65,88 +39,61 @@ fn check_case(case: &Case) -> Result<(), String> {
         ));
     }
     api_server::assert_answer_reaches_the_user(&label, &answer);
-    let mut problems = Vec::new();
-    if answer["allowed"] != json!(case.allowed) {
-        problems.push(format!(
-            "allowed {} expected {}",
-            answer["allowed"], case.allowed
-        ));
+    let mut differences = suite::expect::compare(&case.expect, &answer, &case.object);
+    differences.extend(defaults_added_exactly(case, &answer));
+    if differences.is_empty() {
+        return Ok(());
     }
-    if answer["status"].get("code").and_then(Value::as_u64) != case.code.map(u64::from) {
-        problems.push(format!(
-            "code {} expected {:?}",
-            answer["status"]["code"], case.code
-        ));
-    }
-    if violation_paths(&answer) != case.violations {
-        problems.push(format!(
-            "violations {:?} expected {:?}",
-            violation_paths(&answer),
-            case.violations
-        ));
-    }
-    let warnings: Vec<String> =
-        serde_json::from_value(answer.get("warnings").cloned().unwrap_or(json!([]))).unwrap();
-    if warnings != case.warnings {
-        problems.push(format!(
-            "warnings {warnings:?} expected {:?}",
-            case.warnings
-        ));
-    }
-    let patch = decoded_patch(&answer)
-        .map_err(|e| format!("{label}: {e}"))?
+    let listed: Vec<String> = differences
+        .iter()
+        .map(|d| {
+            format!(
+                "  {}: expected {}, actual {}",
+                d.field, d.expected, d.actual
+            )
+        })
+        .collect();
+    Err(format!(
+        "{label}:\n{}\n  answer: {answer}",
+        listed.join("\n")
+    ))
+}
+
+/// Stricter than a suite's `stored` (which compares only the fields it names): in the project's
+/// own cases, every value a default adds is the whole value the case expects there.
+fn defaults_added_exactly(case: &Case, answer: &serde_json::Value) -> Vec<Difference> {
+    let Some(stored) = &case.expect.stored else {
+        return Vec::new();
+    };
+    let patch = review::decoded_patch(answer)
+        .ok()
+        .flatten()
         .unwrap_or(json!([]));
-    // Compared as JSON values (key order inside a value is not part of a patch), sorted by path.
-    let mut ops: Vec<Value> = patch
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|op| json!([op["op"], op["path"], op["value"]]))
-        .collect();
-    let mut expected: Vec<Value> = case
-        .patch
-        .iter()
-        .map(|(op, path, value)| json!([op, path, value]))
-        .collect();
-    let by_path = |a: &Value, b: &Value| a[1].as_str().cmp(&b[1].as_str());
-    ops.sort_by(by_path);
-    expected.sort_by(by_path);
-    if ops != expected {
-        problems.push(format!("patch {ops:?} expected {expected:?}"));
-    }
-    if answer.get("auditAnnotations") != case.audit_annotations.as_ref() {
-        problems.push(format!(
-            "auditAnnotations {:?} expected {:?}",
-            answer.get("auditAnnotations"),
-            case.audit_annotations
-        ));
-    }
-    if let Some(fragment) = &case.message_contains
-        && !answer["status"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains(fragment.as_str())
-    {
-        problems.push(format!(
-            "message {} lacks {fragment:?}",
-            answer["status"]["message"]
-        ));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{label}: {}\n  answer: {answer}",
-            problems.join("; ")
-        ))
-    }
+    let ops = patch.as_array().cloned().unwrap_or_default();
+    ops.iter()
+        .filter_map(|op| {
+            let pointer = op["path"].as_str().unwrap_or("");
+            let expected = stored.pointer(pointer);
+            (expected != Some(&op["value"])).then(|| Difference {
+                field: format!("default added at {pointer}"),
+                expected: expected.map_or("nothing".into(), |v| v.to_string()),
+                actual: op["value"].to_string(),
+            })
+        })
+        .collect()
 }
 
 #[test]
 fn every_case_through_the_wasm_module_matches_native_and_expectation() {
-    let failures: Vec<String> = cases()
+    let suites = suites();
+    let failures: Vec<String> = suites
         .iter()
-        .filter_map(|case| check_case(case).err())
+        .flat_map(|suite| {
+            suite
+                .cases
+                .iter()
+                .filter_map(|case| check_case(suite, case).err())
+        })
         .collect();
     assert!(
         failures.is_empty(),
@@ -158,25 +105,18 @@ fn every_case_through_the_wasm_module_matches_native_and_expectation() {
 
 #[test]
 fn every_request_fixture_has_a_case() {
-    let named: BTreeSet<String> = cases().into_iter().map(|case| case.name).collect();
+    let named: BTreeSet<String> = suites()
+        .iter()
+        .flat_map(|suite| suite.cases.iter().map(|case| case.request.to_string()))
+        .collect();
     let dir = fixtures().join("requests");
     for entry in std::fs::read_dir(&dir).unwrap() {
-        let file = entry.unwrap().file_name().into_string().unwrap();
-        let name = file.trim_end_matches(".json");
+        let path = entry.unwrap().path();
+        let request = review::admission_request(&read_json(&path)).to_string();
         assert!(
-            named.contains(name),
-            "fixture {file} has no case in cases.json"
-        );
-    }
-}
-
-#[test]
-fn defaults_only_ever_add() {
-    for case in cases() {
-        assert!(
-            case.patch.iter().all(|(op, _, _)| op == "add"),
-            "{}",
-            case.name
+            named.contains(&request),
+            "fixture {} is in no suite",
+            path.display()
         );
     }
 }
@@ -234,14 +174,14 @@ fn invalid_settings_stop_the_run_with_kwctls_message() {
 
 #[test]
 fn protocol_version_is_v1() {
-    let bytes = sampledb_e2e::Evaluator::call(wasm(), "protocol_version", b"").unwrap();
+    let bytes = policy_run::Evaluator::call(wasm(), "protocol_version", b"").unwrap();
     assert_eq!(bytes, br#""v1""#);
 }
 
 #[test]
 fn the_host_refuses_capabilities_the_policy_must_not_use() {
-    use sampledb_e2e::capabilities::Cluster;
-    use sampledb_e2e::host::host_callback;
+    use policy_run::capabilities::Cluster;
+    use policy_run::host::host_callback;
     let not_granted = Cluster::NotGranted;
     let error =
         host_callback(&not_granted, "kubewarden", "oci", "manifest_digest", b"{}").unwrap_err();

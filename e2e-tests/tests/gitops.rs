@@ -11,9 +11,9 @@ mod common;
 
 use common::generators;
 use common::*;
+use policy_run::PolicyConfig;
+use policy_run::review::{self, decoded_patch};
 use proptest::strategy::{Strategy, ValueTree};
-use sampledb_e2e::PolicyConfig;
-use sampledb_e2e::review::{self, decoded_patch};
 use serde_json::{Map, Value, json};
 
 const GENERATED: u32 = 2_000;

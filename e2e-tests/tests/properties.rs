@@ -6,8 +6,8 @@ mod common;
 
 use common::generators::*;
 use common::*;
+use policy_run::{Evaluator, NativePolicy};
 use proptest::prelude::*;
-use sampledb_e2e::{Evaluator, NativePolicy};
 use serde_json::{Value, json};
 
 /// Every value the user wrote is still there, unchanged.

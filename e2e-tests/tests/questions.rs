@@ -6,9 +6,9 @@
 mod common;
 
 use common::*;
-use sampledb_e2e::policy_config::read_yaml_or_json;
-use sampledb_e2e::review;
-use sampledb_e2e::{Evaluator, PolicyConfig};
+use policy_run::policy_config::read_yaml_or_json;
+use policy_run::review;
+use policy_run::{Evaluator, PolicyConfig};
 use sampledb_policy::settings::{KNOWN_DEFAULT_KEYS, KNOWN_KEYS, Settings};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;

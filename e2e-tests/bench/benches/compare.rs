@@ -8,9 +8,9 @@
 //! table gives the median and p99 of all those per-request times.
 
 use anyhow::{Result, anyhow};
+use policy_run::default_module_path;
+use policy_run::host::call_instance;
 use sampledb_bench::{BenchCase, Engine, Engines, disagreements, load_cases};
-use sampledb_e2e::default_module_path;
-use sampledb_e2e::host::call_instance;
 use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -149,7 +149,7 @@ fn main() -> Result<()> {
     let mut compiles: Vec<Duration> = (0..5)
         .map(|_| {
             let started = Instant::now();
-            sampledb_e2e::WasmPolicy::from_bytes(&module).map(|policy| {
+            policy_run::WasmPolicy::from_bytes(&module).map(|policy| {
                 drop(policy);
                 started.elapsed()
             })

@@ -1,7 +1,6 @@
-//! The benchmark's inputs: every case of e2e-tests/cases.json, prepared once for each engine.
+//! The benchmark's inputs: every case of the suites in e2e-tests/suites, prepared once for each engine.
 
-use anyhow::{Context, Result};
-use sampledb_e2e::review::admission_request;
+use anyhow::Result;
 use sampledb_policy::model::node::Node;
 use sampledb_policy::rules::defaults;
 use sampledb_policy::settings::Settings;
@@ -25,11 +24,6 @@ fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn read(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    Ok(serde_json::from_str(&text)?)
-}
-
 /// The settings as params: what a VAP param object or Gatekeeper constraint would carry.
 pub fn params_of(settings: &Settings) -> Value {
     json!({
@@ -49,13 +43,12 @@ pub fn params_of(settings: &Settings) -> Value {
 /// code), and a ValidatingAdmissionPolicy cannot read other cluster objects or ask the authorizer,
 /// so they can't be compared.
 pub fn load_cases() -> Result<Vec<BenchCase>> {
-    let dir = e2e_dir();
-    let cases = read(&dir.join("cases.json"))?;
+    let dir = e2e_dir().join("suites");
+    let files = policy_run::suite::cli::suite_files(&[dir])?;
     let mut prepared = Vec::new();
-    for case in cases.as_array().context("cases.json is a list")? {
-        let name = case["name"].as_str().context("case name")?;
-        let settings_name = case["settings"].as_str().unwrap_or("default");
-        let settings_json = read(&dir.join(format!("fixtures/settings/{settings_name}.json")))?;
+    for file in files {
+        let suite = policy_run::suite::load(&file)?;
+        let settings_json = suite.config.settings.clone();
         let settings = Settings::from_value(&settings_json).map_err(|e| anyhow::anyhow!("{e}"))?;
         if !settings.custom_rules.is_empty()
             || settings.reads_cluster()
@@ -63,32 +56,40 @@ pub fn load_cases() -> Result<Vec<BenchCase>> {
         {
             continue;
         }
-        let request =
-            admission_request(&read(&dir.join(format!("fixtures/requests/{name}.json")))?);
-        let payload = json!({"request": request, "settings": settings_json})
-            .to_string()
-            .into_bytes();
-        let mut review = request.clone();
-        if settings.apply_defaults {
-            for key in ["object", "oldObject"] {
-                if let Some(object) = review.get_mut(key) {
-                    // The policy defaults its own read tree; the CEL and Rego rows get the same
-                    // object as a Value.
-                    let mut node = Node::from(object.take());
-                    defaults::apply(&mut node, &settings.defaults);
-                    *object = node.to_value();
+        let suite_name = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_string();
+        for case in &suite.cases {
+            let request = case.request.clone();
+            let name = &case.name;
+            let settings_name = &suite_name;
+            let payload = json!({"request": request, "settings": settings_json})
+                .to_string()
+                .into_bytes();
+            let mut review = request.clone();
+            if settings.apply_defaults {
+                for key in ["object", "oldObject"] {
+                    if let Some(object) = review.get_mut(key) {
+                        // The policy defaults its own read tree; the CEL and Rego rows get the same
+                        // object as a Value.
+                        let mut node = Node::from(object.take());
+                        defaults::apply(&mut node, &settings.defaults);
+                        *object = node.to_value();
+                    }
                 }
             }
+            let matches =
+                review["kind"]["group"] == "example.com" && review["kind"]["kind"] == "SampleDB";
+            prepared.push(BenchCase {
+                label: format!("{name} [{settings_name}]"),
+                payload,
+                review: review.to_string().into_bytes(),
+                params: params_of(&settings),
+                matches,
+            });
         }
-        let matches =
-            review["kind"]["group"] == "example.com" && review["kind"]["kind"] == "SampleDB";
-        prepared.push(BenchCase {
-            label: format!("{name} [{settings_name}]"),
-            payload,
-            review: review.to_string().into_bytes(),
-            params: params_of(&settings),
-            matches,
-        });
     }
     Ok(prepared)
 }

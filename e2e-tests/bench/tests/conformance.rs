@@ -7,7 +7,7 @@ use sampledb_bench::{Engines, disagreements, load_cases};
 fn every_engine_gives_the_policys_rule_ids_on_every_case() {
     let cases = load_cases().unwrap();
     assert!(cases.len() >= 50, "{} cases", cases.len());
-    let module = std::fs::read(sampledb_e2e::default_module_path())
+    let module = std::fs::read(policy_run::default_module_path())
         .expect("policy.wasm: run make policy.wasm");
     let engines = Engines::load(&module).unwrap();
     let list = engines.list();

@@ -4,7 +4,7 @@
 pub mod api_server;
 pub mod generators;
 
-use sampledb_e2e::{WasmPolicy, default_module_path};
+use policy_run::{WasmPolicy, default_module_path};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -40,14 +40,5 @@ pub fn wasm() -> &'static WasmPolicy {
     })
 }
 
-/// The field paths named in a 422 message, in order.
-pub fn violation_paths(answer: &Value) -> Vec<String> {
-    let message = answer["status"]["message"].as_str().unwrap_or("");
-    match message.split_once(" is invalid: ") {
-        Some((_, list)) => list
-            .split("; ")
-            .map(|entry| entry.split(": ").next().unwrap_or("").to_string())
-            .collect(),
-        None => Vec::new(),
-    }
-}
+/// The field paths named in a 422 message, in order (policy-run's one parser of the message).
+pub use policy_run::answer::violation_paths;

@@ -10,7 +10,7 @@
 //! name other builds of the two modules.
 
 use anyhow::{Context, Result, anyhow};
-use sampledb_e2e::host::{WasmPolicy, call_instance};
+use policy_run::host::{WasmPolicy, call_instance};
 use sampledb_wasmtime_host::WasmtimePolicy;
 use serde_json::{Value, json};
 use std::hint::black_box;

@@ -3,13 +3,13 @@
 //! once (a `WasmtimeEngineProviderPre`), every evaluation gets a fresh instance (`rehydrate`),
 //! and an epoch ticker interrupts a guest that runs past the evaluation deadline.
 //!
-//! The Kubewarden host calls are answered by the runner's own `wapc_host` (sampledb-e2e): one
+//! The Kubewarden host calls are answered by the runner's own `wapc_host` (sampledb-policy-run): one
 //! implementation of the host, two engines. This crate is kept apart from the runner so that
 //! `make run` never builds wasmtime; the differential test and the bench share its one build.
 
 use anyhow::{Result, anyhow};
-use sampledb_e2e::capabilities::Cluster;
-use sampledb_e2e::host::{
+use policy_run::capabilities::Cluster;
+use policy_run::host::{
     ClusterBound, EVALUATION_DEADLINE, Evaluator, Instantiate, call_instance, read_module,
     wapc_host,
 };

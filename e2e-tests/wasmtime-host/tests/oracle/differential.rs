@@ -5,13 +5,15 @@
 //! This is what vouches for `policy-run` where kwctl is not installed.
 
 use crate::generators;
+use policy_run::capabilities::Cluster;
+use policy_run::check::{self, CheckInput, inputs, report};
+use policy_run::host::{ClusterBound, Evaluator, Instantiate};
+use policy_run::review::{self, decoded_patch};
+use policy_run::suite::answerers::cluster_of;
+use policy_run::suite::{ClusterSource, Suite};
+use policy_run::{PolicyConfig, WasmPolicy};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use sampledb_e2e::capabilities::Cluster;
-use sampledb_e2e::check::{self, CheckInput, inputs, report};
-use sampledb_e2e::host::{ClusterBound, Evaluator, Instantiate};
-use sampledb_e2e::review::{self, decoded_patch};
-use sampledb_e2e::{PolicyConfig, WasmPolicy};
 use sampledb_wasmtime_host::WasmtimePolicy;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -160,25 +162,36 @@ fn settings_fixture(name: &str) -> Value {
     read_json(&fixtures().join("settings").join(format!("{name}.json")))
 }
 
-#[test]
-fn every_case_of_cases_json() {
-    let cases = read_json(&e2e_dir().join("cases.json"));
-    let inputs: Vec<Input> = cases
-        .as_array()
-        .unwrap()
+/// Every suite the project ships: its own cases and the suites users start from.
+fn shipped_suites() -> Vec<Suite> {
+    let dirs = [
+        e2e_dir().join("suites"),
+        e2e_dir().join("../policies/tests"),
+    ];
+    let files = policy_run::suite::cli::suite_files(&dirs).expect("the shipped suites");
+    files
         .iter()
-        .map(|case| {
-            let name = case["name"].as_str().unwrap();
-            let settings = case["settings"].as_str().unwrap_or("default");
-            Input {
-                label: format!("case {name} [{settings}]"),
-                request: request_fixture(name),
-                config: PolicyConfig::from_settings(settings_fixture(settings)),
-                cluster: case["session"].as_str().map(session),
-            }
-        })
-        .collect();
-    assert!(inputs.len() >= 64, "cases.json has {} cases", inputs.len());
+        .map(|f| policy_run::suite::load(f).unwrap_or_else(|e| panic!("{e:#}")))
+        .collect()
+}
+
+#[test]
+fn every_case_of_the_shipped_suites() {
+    let mut inputs = Vec::new();
+    for suite in shipped_suites() {
+        for case in &suite.cases {
+            let for_each_engine = case.clone();
+            inputs.push(Input {
+                label: format!("{}:{} {}", suite.path.display(), case.line, case.name),
+                request: case.request.clone(),
+                config: suite.config.clone(),
+                cluster: Some(Box::new(move || {
+                    cluster_of(&for_each_engine).expect("the case's cluster")
+                })),
+            });
+        }
+    }
+    assert!(inputs.len() >= 64, "the suites have {} cases", inputs.len());
     assert_agree("cases", &inputs);
 }
 
@@ -200,22 +213,21 @@ fn every_fixture_request_with_every_settings_file() {
 
 #[test]
 fn every_session_fixture_under_both_context_modes() {
-    // Each session replays the lookups of the request cases.json runs it with; under Deny and
-    // Warn alike, and also fed a request it was not recorded for (a replay error, which both
-    // engines must report in the same words).
-    let cases = read_json(&e2e_dir().join("cases.json"));
-    let mut pairs: Vec<(String, String)> = cases
-        .as_array()
-        .unwrap()
+    // Each session replays the lookups of the request a suite runs it with; under Deny and Warn
+    // alike, and also fed a request it was not recorded for (a replay error, which both engines
+    // must report in the same words).
+    let mut pairs: Vec<(String, Value)> = shipped_suites()
         .iter()
-        .filter_map(|case| {
-            Some((
-                case["session"].as_str()?.into(),
-                case["name"].as_str()?.into(),
-            ))
+        .flat_map(|suite| suite.cases.clone())
+        .filter_map(|case| match case.cluster {
+            Some(ClusterSource::Session(path)) => {
+                let name = path.file_stem()?.to_str()?.to_string();
+                Some((name, case.request))
+            }
+            _ => None,
         })
         .collect();
-    pairs.sort();
+    pairs.sort_by_key(|(name, request)| (name.clone(), request.to_string()));
     pairs.dedup();
     let recorded = pairs.len();
     let sessions = fixture_names("sessions", "yml");
@@ -224,14 +236,14 @@ fn every_session_fixture_under_both_context_modes() {
             pairs.iter().any(|(s, _)| s == name),
             "session {name} is in no case"
         );
-        pairs.push((name.clone(), "create-minimal".into()));
+        pairs.push((name.clone(), request_fixture("create-minimal")));
     }
     let mut inputs = Vec::new();
     for (name, request) in &pairs {
         for settings in ["context-deny", "context-warn"] {
             inputs.push(Input {
-                label: format!("session {name} {request} [{settings}]"),
-                request: request_fixture(request),
+                label: format!("session {name} {} [{settings}]", request["uid"]),
+                request: request.clone(),
                 config: PolicyConfig::from_settings(settings_fixture(settings)),
                 cluster: Some(session(name)),
             });
@@ -332,7 +344,7 @@ fn a_guest_past_the_deadline_is_interrupted_with_policy_servers_error() {
     let error = wasmtime.call("validate", b"{}").unwrap_err().to_string();
     let elapsed = started.elapsed();
     assert!(
-        error.contains(sampledb_e2e::engines::wasmi::INTERRUPTED),
+        error.contains(policy_run::engines::wasmi::INTERRUPTED),
         "{error}"
     );
     assert!(
@@ -342,7 +354,7 @@ fn a_guest_past_the_deadline_is_interrupted_with_policy_servers_error() {
     let wasmi = WasmPolicy::from_bytes(&endless).unwrap();
     let wasmi_error = wasmi.call("validate", b"{}").unwrap_err().to_string();
     assert!(
-        wasmi_error.contains(sampledb_e2e::engines::wasmi::INTERRUPTED),
+        wasmi_error.contains(policy_run::engines::wasmi::INTERRUPTED),
         "{wasmi_error}"
     );
 }

@@ -3,7 +3,7 @@
 //! 2 s evaluation deadline (past it the host interrupts the guest and the call fails). Prints
 //! time and answer size for each: a report, not a timed assertion.
 
-use sampledb_e2e::host::Evaluator;
+use policy_run::host::Evaluator;
 use sampledb_wasmtime_host::WasmtimePolicy;
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -178,7 +178,7 @@ fn worst_inputs() -> Vec<Worst> {
 #[test]
 fn the_worst_inputs_get_bounded_answers_in_time() {
     let policy = policy();
-    let runner = sampledb_e2e::WasmPolicy::from_bytes(
+    let runner = policy_run::WasmPolicy::from_bytes(
         &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../annotated-policy.wasm"))
             .unwrap(),
     )

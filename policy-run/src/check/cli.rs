@@ -4,25 +4,38 @@
 use super::inputs::{self, InputError};
 use super::{CheckInput, report};
 use crate::capabilities::{self, Cluster};
+use crate::cli::{Arg, HelpRequested, Parser, parse_error, text};
 use crate::host::WasmPolicy;
 use crate::policy_config::{PolicyConfig, read_yaml_or_json};
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
-pub const USAGE: &str = "usage: policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] [--namespace NS] [--old PATH]... [--output text|json] [--write-defaults DIR] [--cluster-state OBJECTS.yaml | --replay-host-capabilities-interactions SESSION.yml] PATH...\n  PATH: YAML/JSON files (multi-document), directories (recursively) or - for stdin";
+pub const HELP: &str = "\
+usage: policy-run check --policy-path POLICY.yaml [--module MODULE.wasm] [--namespace NS] [--old PATH]...
+                        [--output text|json] [--write-defaults DIR]
+                        [--cluster-state OBJECTS.yaml | --replay-host-capabilities-interactions SESSION.yml]
+                        PATH...
 
-/// An error that is the user's to fix: a usage or input error, exit code 2.
-#[derive(Debug)]
-struct Usage(String);
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for Usage {}
+Checks SampleDB manifests against a policy manifest as the admission controller would: each object is
+sent as a CREATE (an UPDATE when --old has its stored version); every refusal, warning and default is
+reported. Exit 0 when every object passes (or the policy is in monitor mode), 1 when one is refused,
+2 on an error in the command or its inputs.
 
-fn usage(message: impl Into<String>) -> anyhow::Error {
-    Usage(format!("{}\n{USAGE}", message.into())).into()
+  -p, --policy-path FILE    a ClusterAdmissionPolicy or AdmissionPolicy
+  -m, --module FILE         the module (default: the manifest's module, when it is a local file)
+  -n, --namespace NS        for objects that name none (default: default)
+      --old PATH            the objects as stored (an UPDATE for each object found there)
+  -o, --output text|json
+      --write-defaults DIR  write each object as it will be stored, defaults added
+      --cluster-state OBJECTS.yaml
+                            the cluster objects the checks read (Secrets, StorageClasses)
+      --replay-host-capabilities-interactions SESSION.yml
+                            a kwctl session answering them
+      --allow-context-aware (kwctl's flag; implied by the two above)
+  PATH                      YAML/JSON files (multi-document), directories (recursively) or - for stdin";
+
+fn usage(message: impl std::fmt::Display) -> anyhow::Error {
+    crate::cli::usage(HELP, message)
 }
 
 #[derive(Default)]
@@ -39,33 +52,39 @@ struct Options {
     cluster_state: Option<PathBuf>,
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Options> {
+fn parse(mut parser: Parser) -> Result<Options> {
     let mut options = Options::default();
-    while let Some(arg) = args.next() {
-        let mut value = |flag: &str| {
-            args.next()
-                .ok_or_else(|| usage(format!("{flag} needs a value")))
-        };
-        match arg.as_str() {
-            "--policy-path" | "-p" => options.policy = Some(PathBuf::from(value(&arg)?)),
-            "--module" | "-m" => options.module = Some(PathBuf::from(value(&arg)?)),
-            "--namespace" | "-n" => options.namespace = Some(value(&arg)?),
-            "--old" => options.old.push(value(&arg)?),
-            "--write-defaults" => options.write_defaults = Some(PathBuf::from(value(&arg)?)),
-            "--cluster-state" => options.cluster_state = Some(PathBuf::from(value(&arg)?)),
-            "--allow-context-aware" => options.allow_context_aware = true,
-            "--replay-host-capabilities-interactions" => {
-                options.session = Some(PathBuf::from(value(&arg)?))
+    let fail = |e| parse_error(HELP, e);
+    while let Some(arg) = parser.next().map_err(fail)? {
+        match arg {
+            Arg::Short('p') | Arg::Long("policy-path") => {
+                options.policy = Some(PathBuf::from(text(&mut parser, HELP)?))
             }
-            "--output" | "-o" => match value(&arg)?.as_str() {
+            Arg::Short('m') | Arg::Long("module") => {
+                options.module = Some(PathBuf::from(text(&mut parser, HELP)?))
+            }
+            Arg::Short('n') | Arg::Long("namespace") => {
+                options.namespace = Some(text(&mut parser, HELP)?)
+            }
+            Arg::Long("old") => options.old.push(text(&mut parser, HELP)?),
+            Arg::Long("write-defaults") => {
+                options.write_defaults = Some(PathBuf::from(text(&mut parser, HELP)?))
+            }
+            Arg::Long("cluster-state") => {
+                options.cluster_state = Some(PathBuf::from(text(&mut parser, HELP)?))
+            }
+            Arg::Long("allow-context-aware") => options.allow_context_aware = true,
+            Arg::Long("replay-host-capabilities-interactions") => {
+                options.session = Some(PathBuf::from(text(&mut parser, HELP)?))
+            }
+            Arg::Short('o') | Arg::Long("output") => match text(&mut parser, HELP)?.as_str() {
                 "json" => options.json = true,
                 "text" => options.json = false,
                 other => return Err(usage(format!("--output {other}: expected text or json"))),
             },
-            "--help" | "-h" => return Err(usage("")),
-            "-" => options.inputs.push(arg),
-            flag if flag.starts_with('-') => return Err(usage(format!("unknown flag {flag}"))),
-            _ => options.inputs.push(arg),
+            Arg::Short('h') | Arg::Long("help") => return Err(HelpRequested(HELP).into()),
+            Arg::Value(input) => options.inputs.push(input.to_string_lossy().into_owned()),
+            other => return Err(fail(other.unexpected())),
         }
     }
     if options.inputs.is_empty() {
@@ -113,8 +132,8 @@ fn module_path(options: &Options, manifest: &serde_json::Value) -> Result<PathBu
     )))
 }
 
-fn run(args: impl Iterator<Item = String>) -> Result<u8> {
-    let options = parse(args)?;
+fn run(parser: Parser) -> Result<u8> {
+    let options = parse(parser)?;
     let policy_path = options
         .policy
         .clone()
@@ -163,13 +182,14 @@ fn run(args: impl Iterator<Item = String>) -> Result<u8> {
 }
 
 /// Runs `policy-run check ARGS...` and gives the exit code.
-pub fn main(args: impl Iterator<Item = String>) -> u8 {
-    match run(args) {
+pub fn main(parser: Parser) -> u8 {
+    match run(parser) {
         Ok(code) => code,
-        Err(error) => {
+        // An input the user names that cannot be read is theirs to fix, as a usage error is.
+        Err(error) if error.is::<InputError>() => {
             eprintln!("policy-run check: {error:#}");
-            let input_error = error.is::<Usage>() || error.is::<InputError>();
-            if input_error { 2 } else { 1 }
+            2
         }
+        Err(error) => crate::cli::report("check", &error),
     }
 }

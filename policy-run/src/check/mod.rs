@@ -45,7 +45,7 @@ impl Outcome {
             .into_iter()
             .flatten()
             .filter_map(|op| op["path"].as_str())
-            .map(|path| path.trim_start_matches('/').replace('/', "."))
+            .map(crate::answer::field_path)
             .collect()
     }
 }
@@ -199,8 +199,8 @@ pub fn check(
 
 /// The entries of a 422 message, one per violation, each starting with its field path.
 fn violations(message: &str) -> Vec<String> {
-    match message.split_once(" is invalid: ") {
-        Some((_, list)) => list.split("; ").map(str::to_string).collect(),
-        None => Vec::new(),
-    }
+    crate::answer::violations(message)
+        .into_iter()
+        .map(|v| v.entry)
+        .collect()
 }

@@ -32,7 +32,7 @@ fn prints_an_admission_response_like_kwctl() {
     let request: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/requests/create-latest-version.json"
+            "/../e2e-tests/fixtures/requests/create-latest-version.json"
         ))
         .unwrap(),
     )
@@ -73,7 +73,7 @@ fn missing_request_path_is_a_usage_error() {
 fn break_glass_is_granted_by_the_rbac_of_a_cluster_state() {
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/requests/update-break-glass-restore.json"
+        "/../e2e-tests/fixtures/requests/update-break-glass-restore.json"
     );
     let mut request: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
