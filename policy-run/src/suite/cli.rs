@@ -159,22 +159,24 @@ pub fn run_suite(path: &Path, answerer: &mut dyn Answerer, module: Option<&Path>
         .cases
         .iter()
         .map(|case| {
-            let outcome = match answerer.answer(&suite, &module, case) {
+            let (outcome, answer) = match answerer.answer(&suite, &module, case) {
                 Ok(Answer::Response(answer)) => {
                     let differences = expect::compare(&case.expect, &answer, &case.object);
-                    if differences.is_empty() {
+                    let outcome = if differences.is_empty() {
                         Outcome::Passed
                     } else {
                         Outcome::Failed(differences)
-                    }
+                    };
+                    (outcome, Some(answer))
                 }
-                Ok(Answer::Skipped(why)) => Outcome::Skipped(why),
-                Err(error) => Outcome::Error(format!("{error:#}")),
+                Ok(Answer::Skipped(why)) => (Outcome::Skipped(why), None),
+                Err(error) => (Outcome::Error(format!("{error:#}")), None),
             };
             CaseResult {
                 name: case.name.clone(),
                 line: case.line,
                 outcome,
+                answer,
             }
         })
         .collect();

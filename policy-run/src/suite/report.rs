@@ -20,6 +20,8 @@ pub struct CaseResult {
     pub name: String,
     pub line: usize,
     pub outcome: Outcome,
+    /// The AdmissionResponse, when there was one (in the JSON report, to see what was answered).
+    pub answer: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,8 +151,11 @@ pub fn json(results: &[SuiteResult]) -> Value {
                         Outcome::Error(why) => ("error", json!({"reason": why})),
                     };
                     let mut entry = json!({"name": case.name, "line": case.line, "result": result});
-                    if let Value::Object(detail) = detail {
-                        entry.as_object_mut().map(|e| e.extend(detail));
+                    if let (Some(entry), Value::Object(detail)) = (entry.as_object_mut(), detail) {
+                        entry.extend(detail);
+                    }
+                    if let Some(answer) = &case.answer {
+                        entry["answer"] = answer.clone();
                     }
                     entry
                 })
