@@ -47,9 +47,6 @@ kwctl_run() {
   RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 "$KWCTL" run $(trust_flags) "$@"
 }
 
-case_count() { jq length "$ROOT/e2e-tests/cases.json"; }
-case_field() { jq -r ".[$1].$2 // \"$3\"" "$ROOT/e2e-tests/cases.json"; }
-
 # A copy of a manifest from policies/ whose module is the local annotated module.
 local_manifest() {
   sed "s#^  module: .*#  module: file://$MODULE#" "$ROOT/policies/$1" > "$BATS_FILE_TMPDIR/$1"

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 pub const HELP: &str = "\
 usage: policy-run run --request-path FILE [--settings-path FILE | --settings-json JSON | --policy-path FILE]
                       [--allow-context-aware] [--replay-host-capabilities-interactions SESSION.yml]
-                      [--cluster-state OBJECTS.yaml] [MODULE.wasm]
+                      [--cluster-state OBJECTS.yaml] [MODULE.wasm | POLICY.yaml]
 
 Evaluates one admission request (an AdmissionReview or its request) with the module and prints the
 AdmissionResponse, as `kwctl run` does; the patch is also printed decoded, on stderr.
@@ -27,7 +27,8 @@ AdmissionResponse, as `kwctl run` does; the patch is also printed decoded, on st
       --cluster-state OBJECTS.yaml
                             answer them from these objects (Secrets, StorageClasses, RBAC), as the API
                             server would
-  MODULE.wasm               default: the policy.wasm `make policy.wasm` builds";
+  MODULE.wasm               default: the policy.wasm `make policy.wasm` builds
+  POLICY.yaml               a policy manifest whose module is a local file (file://), as kwctl runs one";
 
 pub struct Options {
     pub request_path: PathBuf,
@@ -74,6 +75,23 @@ pub fn parse(mut parser: Parser) -> Result<Options> {
             other => return Err(parse_error(HELP, other.unexpected())),
         }
     }
+    // A policy manifest in the module's place, as kwctl takes one: its settings, mode and
+    // `mutating`, and the module it names (a local file).
+    if let Some(path) = module.as_ref().filter(|p| is_manifest(p)) {
+        let manifest = read_yaml_or_json(path)?;
+        config = Some(PolicyConfig::from_manifest(&manifest)?);
+        let named = manifest["spec"]["module"].as_str().unwrap_or("");
+        let local = named.strip_prefix("file://").ok_or_else(|| {
+            usage(
+                HELP,
+                format!(
+                    "{}: its module {named:?} is not a local file (file://)",
+                    path.display()
+                ),
+            )
+        })?;
+        module = Some(PathBuf::from(local));
+    }
     Ok(Options {
         request_path: request_path.ok_or_else(|| usage(HELP, "--request-path is required"))?,
         config: config.unwrap_or_default(),
@@ -82,6 +100,10 @@ pub fn parse(mut parser: Parser) -> Result<Options> {
         session,
         cluster_state,
     })
+}
+
+fn is_manifest(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 
 /// The AdmissionResponse for the options' request.

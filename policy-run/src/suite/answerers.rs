@@ -166,13 +166,13 @@ impl Answerer for Kwctl {
                 .unwrap_or("");
             bail!("kwctl run failed ({}): {last}", output.status);
         }
-        // One compact line per policy (kwctl run.rs); a suite runs one policy.
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let line = stdout.lines().find(|l| l.trim_start().starts_with('{'));
-        let line = line.ok_or_else(|| anyhow!("kwctl run printed no answer"))?;
-        Ok(Answer::Response(
-            serde_json::from_str(line).context("kwctl's answer")?,
-        ))
+        // kwctl prints one compact line per policy (run.rs), policy-run one pretty answer: the
+        // first JSON value is the answer of the suite's one policy.
+        let mut answers = serde_json::Deserializer::from_slice(&output.stdout).into_iter::<Value>();
+        match answers.next() {
+            Some(answer) => Ok(Answer::Response(answer.context("kwctl's answer")?)),
+            None => Err(anyhow!("kwctl run printed no answer")),
+        }
     }
 }
 
