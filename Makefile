@@ -12,7 +12,7 @@ WASM_OPT ?= wasm-opt
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
 EXAMPLE_REQUEST ?= e2e-tests/fixtures/requests/create-minimal.json
 EXAMPLE_SETTINGS ?= e2e-tests/fixtures/settings/default.json
-RUNNER := cargo run --quiet -p sampledb-e2e --bin policy-run --
+RUNNER := cargo run --quiet -p sampledb-policy-run --bin policy-run --
 
 FUZZ_TARGETS := validate sampledb_object settings
 FUZZ_SECONDS ?= 300
@@ -78,7 +78,7 @@ SOURCES_PATH ?=
 push: annotated-policy.wasm
 	$(KWCTL) push $(if $(SOURCES_PATH),--sources-path $(SOURCES_PATH)) annotated-policy.wasm registry://$(REGISTRY_REF:registry://%=%)
 
-# Signing, cosign-style, with a key pair (e2e-tests/sign, the sigstore crate):
+# Signing, cosign-style, with a key pair (sign/, the sigstore crate):
 #   make keygen KEY_DIR=DIR          writes DIR/cosign.key (encrypted with COSIGN_PASSWORD) and DIR/cosign.pub
 #   make sign REGISTRY_REF=HOST/NAME:TAG KEY_DIR=DIR [SOURCES_PATH=FILE]
 # The signature is stored in the registry beside the artifact, where kwctl verify and
@@ -131,6 +131,9 @@ unit-tests:
 ORACLE := cargo test --profile bench -p sampledb-wasmtime-host
 
 e2e-tests: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
+	@$(SUITE) cargo "policy-run (the CLI)" cargo test -p sampledb-policy-run
+	@# The suites users start from (policies/tests) and the project's own, as an admin runs them.
+	@$(SUITE) cases "suites (policy-run test)" target/debug/policy-run test policies/tests/ e2e-tests/suites/
 	@$(SUITE) cargo "e2e (wasmi runner)" cargo test -p sampledb-e2e
 	@# The manifests' schema checks (e2e-tests/tests/deploy.rs) need the Kubewarden CRDs.
 	@crds=$${KUBEWARDEN_CRDS:-}; \
@@ -150,10 +153,10 @@ e2e-tests: policy.wasm annotated-policy.wasm $(FLOOR_MODULE)
 
 # A bats suite that needs real tools: run where they are all found, else skipped with one line
 # naming what is missing and how to get it (in CI as well: these tools cannot be installed there).
-# The test build leaves policy-run in target/debug with the features cargo test compiled; a
-# plain cargo build would unify features differently and rebuild crates.
+# The test builds leave policy-run and the controller stand-in in target/debug with the features
+# cargo test compiled; a plain cargo build would unify features differently and rebuild crates.
 define real_tool_suite
-	@cargo test --quiet -p sampledb-e2e --no-run 2>/dev/null
+	@cargo test --quiet -p sampledb-policy-run -p sampledb-e2e --no-run 2>/dev/null
 	@$(SUITE) bats $(1) "$(2)" "$(3)" $(4)
 endef
 

@@ -13,7 +13,7 @@ const TESTED: [(&str, &str); 7] = [
         "kwctl scaffold artifacthub -m metadata.yml -q questions-ui.yml",
         "e2e-tests/kwctl.bats",
     ),
-    ("make sbom", "e2e-tests/sign/tests/sbom.rs"),
+    ("make sbom", "sign/tests/sbom.rs"),
     // Need the CI's OIDC identity: not runnable here; `make sign` and `make sign-sbom` test the
     // key-based paths.
     ("cosign sign --yes ", "keyless only: documented, not run"),

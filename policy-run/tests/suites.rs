@@ -243,6 +243,12 @@ fn the_kwctl_mode_runs_every_case_through_a_kwctl_run_compatible_program() {
     assert_eq!(output.status.code(), Some(0), "{report}{}", stderr(&output));
     // Only the cases that read cluster objects from a file are beyond kwctl.
     let skipped: Vec<&str> = report.lines().filter(|l| l.starts_with("skip")).collect();
-    assert!(skipped.iter().all(|l| l.contains("context-aware.yaml")), "{skipped:?}");
-    assert!(report.ends_with("passed, 0 failed, 3 skipped\n"), "{report}");
+    assert!(
+        skipped.iter().all(|l| l.contains("context-aware.yaml")),
+        "{skipped:?}"
+    );
+    assert!(
+        report.ends_with("passed, 0 failed, 3 skipped\n"),
+        "{report}"
+    );
 }
