@@ -252,3 +252,30 @@ fn the_kwctl_mode_runs_every_case_through_a_kwctl_run_compatible_program() {
         "{report}"
     );
 }
+
+/// The README's complete example is a suite the schema and the command accept.
+#[test]
+fn the_readmes_example_suite_is_valid() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("```yaml\npolicy: ../sampledb-policy.yaml").expect("the example") + 8;
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let suite: Value = serde_yaml::from_str(example).unwrap();
+    let schema: Value = serde_json::from_str(policy_run::suite::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&suite).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // Run beside copies of what it names: the manifest and the examples.
+    let dir = std::env::temp_dir().join(format!("policy-run-readme-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    let manifest = std::fs::read_to_string(root().join("policies/cluster-admission-policy.yaml"));
+    std::fs::write(dir.join("sampledb-policy.yaml"), manifest.unwrap()).unwrap();
+    let examples = root().join("policies/examples");
+    std::fs::create_dir_all(dir.join("examples")).unwrap();
+    for entry in std::fs::read_dir(examples).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("examples").join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(dir.join("tests/example.yaml"), example).unwrap();
+    let output = policy_run(&["test", dir.join("tests").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+}

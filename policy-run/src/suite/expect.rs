@@ -94,11 +94,12 @@ pub fn compare(expect: &Expect, answer: &Value, object: &Value) -> Vec<Differenc
     if let Some(allowed) = expect.allowed
         && answer["allowed"].as_bool() != Some(allowed)
     {
-        found.push(difference(
-            "allowed",
-            allowed.to_string(),
-            answer["allowed"].to_string(),
-        ));
+        // An unexpected refusal says why: the message is what the user has to read next.
+        let actual = match answer["status"]["message"].as_str() {
+            Some(message) => format!("{} ({message})", answer["allowed"]),
+            None => answer["allowed"].to_string(),
+        };
+        found.push(difference("allowed", allowed.to_string(), actual));
     }
     let code = answer["status"]["code"].as_u64();
     if let Some(expected) = expect.code
