@@ -256,7 +256,9 @@ fn every_file_docs_architecture_names_exists() {
         .skip(1)
         .step_by(2)
         .filter(|quoted| {
-            (quoted.starts_with("src/") || quoted.starts_with("e2e-tests/"))
+            ["src/", "tests/", "e2e-tests/", "policy-run/", "policies/", "sign/", "docs/"]
+                .iter()
+                .any(|prefix| quoted.starts_with(prefix))
                 && !quoted.contains(' ')
         })
         .collect();
