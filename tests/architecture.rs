@@ -256,9 +256,17 @@ fn every_file_docs_architecture_names_exists() {
         .skip(1)
         .step_by(2)
         .filter(|quoted| {
-            ["src/", "tests/", "e2e-tests/", "policy-run/", "policies/", "sign/", "docs/"]
-                .iter()
-                .any(|prefix| quoted.starts_with(prefix))
+            [
+                "src/",
+                "tests/",
+                "e2e-tests/",
+                "policy-run/",
+                "policies/",
+                "sign/",
+                "docs/",
+            ]
+            .iter()
+            .any(|prefix| quoted.starts_with(prefix))
                 && !quoted.contains(' ')
         })
         .collect();

@@ -257,12 +257,18 @@ fn the_kwctl_mode_runs_every_case_through_a_kwctl_run_compatible_program() {
 #[test]
 fn the_readmes_example_suite_is_valid() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme.find("```yaml\npolicy: ../sampledb-policy.yaml").expect("the example") + 8;
+    let start = readme
+        .find("```yaml\npolicy: ../sampledb-policy.yaml")
+        .expect("the example")
+        + 8;
     let example = &readme[start..start + readme[start..].find("```").unwrap()];
     let suite: Value = serde_yaml::from_str(example).unwrap();
     let schema: Value = serde_json::from_str(policy_run::suite::SCHEMA).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&suite).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&suite)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     // Run beside copies of what it names: the manifest and the examples.
     let dir = std::env::temp_dir().join(format!("policy-run-readme-{}", std::process::id()));
@@ -277,5 +283,11 @@ fn the_readmes_example_suite_is_valid() {
     }
     std::fs::write(dir.join("tests/example.yaml"), example).unwrap();
     let output = policy_run(&["test", dir.join("tests").to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
 }

@@ -41,4 +41,5 @@ pub fn wasm() -> &'static WasmPolicy {
 }
 
 /// The field paths named in a 422 message, in order (policy-run's one parser of the message).
+#[allow(unused_imports)]
 pub use policy_run::answer::violation_paths;
