@@ -106,11 +106,17 @@ fn read_path(text: &str, mut path: Vec<String>, paths: &mut Vec<Vec<String>>) {
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
-        if !word.is_empty() {
+        let read_a_word = !word.is_empty();
+        if read_a_word {
             rest = &rest[word.len()..];
             path.push(word);
         }
-        if let Some(after) = rest.strip_prefix("::{") {
+        // `a::{...}`, or a group straight after the anchor: `crate::{a::b, c}`.
+        let group = match rest.strip_prefix("::{") {
+            None if !read_a_word => rest.strip_prefix('{'),
+            group => group,
+        };
+        if let Some(after) = group {
             let mut depth = 1;
             let end = after
                 .char_indices()
@@ -290,10 +296,11 @@ fn the_import_graph_sees_known_imports() {
     let graph = import_graph();
     for (file, target) in [
         ("entry/admission.rs", "rules/create.rs"),
+        ("rules/create.rs", "model/fields.rs"),
         ("rules/custom.rs", "settings/mod.rs"),
         ("settings/mod.rs", "settings/custom_rules.rs"),
         ("settings/document.rs", "settings/values.rs"),
-        ("model/object.rs", "formats/quantity.rs"),
+        ("model/fields.rs", "formats/quantity.rs"),
     ] {
         assert!(
             graph[file].contains(&target.to_string()),
@@ -301,4 +308,20 @@ fn the_import_graph_sees_known_imports() {
             graph[file]
         );
     }
+}
+
+/// `use crate::{model::fields::{A, B}, rules::create};` names both modules.
+#[test]
+fn a_grouped_crate_import_is_read_as_its_paths() {
+    let mut paths = Vec::new();
+    read_path(
+        "{model::fields::{A, B}, rules::create};",
+        Vec::new(),
+        &mut paths,
+    );
+    let read: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
+    assert_eq!(
+        read,
+        ["model::fields::A", "model::fields::B", "rules::create"]
+    );
 }

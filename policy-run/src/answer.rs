@@ -1,7 +1,7 @@
-//! Reading an AdmissionResponse back: the violations of a 422 message, the warnings, the patch.
-//! The one parser of the policy's message (docs/contract.md §4): `check`, `test` and the
-//! project's tests read answers through it.
+//! Reading an AdmissionResponse back: the violations of a 422 message, the warnings, the paths a
+//! patch adds. `check`, `test` and the project's tests read answers through it.
 
+use sampledb_policy::model::findings::violation_entries;
 use serde_json::Value;
 
 /// One entry of a 422 message: `spec.storage.size: Invalid value: "1x": ...`.
@@ -13,19 +13,12 @@ pub struct Violation {
     pub entry: String,
 }
 
-/// The separator between the object and its violations in a 422 message.
-const INVALID: &str = " is invalid: ";
-/// Between two violations.
-const NEXT: &str = "; ";
-
-/// The violations listed in a 422 message, in order; none in any other message.
+/// The violations listed in a 422 message, in order; none in any other message. The policy
+/// crate reads its own format (`violation_entries`, beside the code that writes it).
 pub fn violations(message: &str) -> Vec<Violation> {
-    let Some((_, list)) = message.split_once(INVALID) else {
-        return Vec::new();
-    };
-    list.split(NEXT)
-        .map(|entry| Violation {
-            path: entry.split(": ").next().unwrap_or("").to_string(),
+    violation_entries(message)
+        .map(|(path, entry)| Violation {
+            path: path.to_string(),
             entry: entry.to_string(),
         })
         .collect()

@@ -217,7 +217,7 @@ impl Access {
         format!(
             "{{\"subject_access_review\":{{\"groups\":[{}],\"resource_attributes\":{{\"group\":\"{}\",\"resource\":\"sampledbs\",\"verb\":{},\"namespace\":{},\"name\":{name},\"subresource\":null,\"version\":null}},\"user\":{}}},\"disable_cache\":true}}",
             groups.join(","),
-            crate::model::object::GROUP,
+            crate::model::fields::GROUP,
             text(&self.verb),
             text(&self.namespace),
             text(&self.user),

@@ -2,19 +2,21 @@
 //! runs the rules, and builds the answer. Every malformed payload gets an answer, never a panic.
 
 use crate::cluster::ClusterView;
+use crate::model::fields::{
+    DELETION_TIMESTAMP, NAMESPACE, display_name, lookup_str, str_of, value_of,
+};
 use crate::model::findings::{
-    Findings, MAX_MESSAGE_BYTES, MAX_PATH_CHARS, bounded_warnings, one_line,
+    Findings, IS_INVALID, MAX_MESSAGE_BYTES, MAX_PATH_CHARS, bounded_warnings, one_line,
 };
 use crate::model::jsonpath::Budget;
 use crate::model::node::{Node, Object};
-use crate::model::object::{display_name, lookup, lookup_str};
 use crate::model::payload;
 use crate::rules::{break_glass, cluster_checks, create, custom, defaults, delete, update};
 use crate::settings::Settings;
 use serde::Serialize;
 use std::borrow::Cow;
 
-pub use crate::model::object::{GROUP, KIND};
+pub use crate::model::fields::{GROUP, KIND};
 
 pub const PAYLOAD_NOT_JSON: &str = "the request payload is not valid JSON";
 pub const NO_REQUEST: &str = "the request payload has no \"request\" object";
@@ -199,7 +201,7 @@ fn admit_write<'a>(
     // Being deleted is a fact of the stored object: the API server sets deletionTimestamp and
     // ignores a client's, so one written into the new object proves nothing.
     if let Some(old) = &old
-        && lookup(old, &["metadata", "deletionTimestamp"]).is_some_and(|stamp| !stamp.is_null())
+        && value_of(old, DELETION_TIMESTAMP).is_some_and(|stamp| !stamp.is_null())
         && object.get("spec") == old.get("spec")
     {
         return Decision::accept();
@@ -220,7 +222,7 @@ fn admit_write<'a>(
         && let Some(glass) = &settings.break_glass
         && let Some(asked) = break_glass::requested(&object)
     {
-        let namespace = lookup_str(&object, &["metadata", "namespace"])
+        let namespace = str_of(&object, NAMESPACE)
             .or(request_str(request, "namespace"))
             .unwrap_or("default");
         let asker = break_glass::asker(request.get("userInfo"), namespace, &object);
@@ -270,7 +272,8 @@ fn admit_write<'a>(
         let mut message = String::with_capacity(1024);
         message.push_str("SampleDB \"");
         message.push_str(&one_line(display_name(&object), MAX_PATH_CHARS));
-        message.push_str("\" is invalid: ");
+        message.push('"');
+        message.push_str(IS_INVALID);
         findings.write_error_list(&mut message);
         let mut decision = Decision::reject(422, message);
         decision.warnings = findings.warnings;

@@ -11,6 +11,22 @@ use std::fmt::{self, Write};
 
 /// Most violations a message lists, and most warnings an answer carries: a hostile object with
 /// 100,000 bad fields must not draw a 20 MB answer. The rest are counted.
+/// Between the object and its violations in a 422 message: `SampleDB "x" is invalid: ...`.
+pub const IS_INVALID: &str = " is invalid: ";
+/// Between two violations of a 422 message.
+pub const NEXT_VIOLATION: &str = "; ";
+
+/// The violations of a 422 message, read back as `(path, entry)`, the entry whole (path
+/// included): the one reader of the format [`Findings::write_error_list`] writes, for the tools
+/// and tests that read answers. Nothing in the module calls it.
+pub fn violation_entries(message: &str) -> impl Iterator<Item = (&str, &str)> {
+    let list = message.split_once(IS_INVALID).map(|(_, list)| list);
+    list.into_iter().flat_map(|list| {
+        list.split(NEXT_VIOLATION)
+            .map(|entry| (entry.split(": ").next().unwrap_or(""), entry))
+    })
+}
+
 pub const MAX_LISTED: usize = 100;
 
 /// Longest rendering of an offending value in a message: a 1 MB label must not become a 1 MB error.
@@ -193,7 +209,7 @@ impl Findings {
     pub fn write_error_list(&self, out: &mut String) {
         for (index, error) in self.errors.iter().enumerate() {
             if index > 0 {
-                out.push_str("; ");
+                out.push_str(NEXT_VIOLATION);
             }
             error.write_to(out);
         }

@@ -5,9 +5,9 @@
 //! cover the next change), the other rules accept the object, and `kubernetes/can_i` says yes.
 
 use crate::cluster::{Access, ClusterView, Query};
+use crate::model::fields::{NAME, lookup, lookup_str, str_of};
 use crate::model::findings::{MAX_PATH_CHARS, one_line};
 use crate::model::node::Node;
-use crate::model::object::{lookup, lookup_str};
 use crate::settings::BreakGlass;
 
 pub const RULES_ANNOTATION: &str = "break-glass.sampledb.example.com/rules";
@@ -74,9 +74,7 @@ pub fn asker(user_info: Option<&Node>, namespace: &str, object: &Node) -> Access
         namespace: namespace.to_string(),
         // Not the generateName: a grant limited to a name must not cover an object that only
         // begins with it.
-        name: lookup_str(object, &["metadata", "name"])
-            .unwrap_or("")
-            .to_string(),
+        name: str_of(object, NAME).unwrap_or("").to_string(),
     }
 }
 

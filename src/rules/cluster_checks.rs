@@ -5,15 +5,15 @@
 //! fine, and must not guess.
 
 use crate::cluster::{ClusterView, Item, Query};
+use crate::model::fields::{
+    NAME, NAMESPACE, SECRET_NAME, STORAGE_CLASS, STORAGE_SIZE, lookup_str, parse_quantity, str_of,
+    value_of,
+};
 use crate::model::findings::{Findings, one_line};
 use crate::model::node::Node;
-use crate::model::object::{lookup, lookup_str, parse_quantity};
 use crate::settings::{CheckMode, Settings};
 
 pub const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
-pub const SECRET_PATH: &str = "spec.credentials.secretName";
-pub const CLASS_PATH: &str = "spec.storage.storageClassName";
-pub const SIZE_PATH: &str = "spec.storage.size";
 
 /// A lookup that failed under `Deny`: the request is answered with code 500 and this message.
 #[derive(Debug, PartialEq, Eq)]
@@ -119,8 +119,8 @@ pub struct Context<'a> {
 /// Only an object the API server could store under this name is compared with the one asked for:
 /// a host that answered with another object must not pass the check.
 fn is_named(item: &Item, name: &str, namespace: Option<&str>) -> bool {
-    lookup_str(item, &["metadata", "name"]) == Some(name)
-        && namespace.is_none_or(|ns| lookup_str(item, &["metadata", "namespace"]) == Some(ns))
+    str_of(item, NAME) == Some(name)
+        && namespace.is_none_or(|ns| str_of(item, NAMESPACE) == Some(ns))
 }
 
 /// Runs the checks the settings turn on.
@@ -148,10 +148,10 @@ fn check_secret(
     view: &dyn ClusterView,
     findings: &mut Findings,
 ) -> Result<(), LookupFailed> {
-    let Some(name) = lookup_str(object, &["spec", "credentials", "secretName"]) else {
+    let Some(name) = str_of(object, SECRET_NAME) else {
         return Ok(());
     };
-    let named = lookup_str(object, &["metadata", "namespace"])
+    let named = str_of(object, NAMESPACE)
         .filter(|ns| !ns.is_empty())
         .or(request_namespace.filter(|ns| !ns.is_empty()));
     let namespace = named.unwrap_or("default");
@@ -178,7 +178,7 @@ fn check_secret(
         let detail = format!(
             "no Secret {name} in namespace {namespace}{assumed}: the database and backup Pods could not start"
         );
-        report.problem(SECRET_PATH, None, detail);
+        report.problem(SECRET_NAME.path, None, detail);
         return Ok(());
     };
     // A key whose value is null holds nothing the database could read.
@@ -198,7 +198,7 @@ fn check_secret(
         .collect();
     if !missing.is_empty() {
         let detail = format!("the Secret lacks the keys {}{assumed}", missing.join(", "));
-        report.problem(SECRET_PATH, Some(name), detail);
+        report.problem(SECRET_NAME.path, Some(name), detail);
     }
     Ok(())
 }
@@ -213,7 +213,7 @@ fn is_default_class(class: &Item) -> bool {
 /// The storage size grew from `old` to `object` (both valid quantities).
 fn storage_grew(object: &Node, old: &Node) -> bool {
     let size = |o: &Node| {
-        lookup(o, &["spec", "storage", "size"])
+        value_of(o, STORAGE_SIZE)
             .and_then(parse_quantity)
             .and_then(Result::ok)
     };
@@ -232,7 +232,7 @@ fn check_storage_class(
     if old.is_some() && !grows {
         return Ok(());
     }
-    let named = lookup_str(object, &["spec", "storage", "storageClassName"]);
+    let named = str_of(object, STORAGE_CLASS);
     let mut report = Reporter {
         mode: settings.storage_class_check,
         findings,
@@ -267,15 +267,15 @@ fn check_storage_class(
         None => items.into_iter().find(is_default_class),
     };
     let Some(class) = found else {
-        report.problem(CLASS_PATH, None, missing);
+        report.problem(STORAGE_CLASS.path, None, missing);
         return Ok(());
     };
     if grows && class.get("allowVolumeExpansion") != Some(&Node::Bool(true)) {
-        let class_name = lookup_str(&class, &["metadata", "name"]).unwrap_or("");
+        let class_name = str_of(&class, NAME).unwrap_or("");
         let detail = format!(
             "the operator cannot resize the volume on StorageClass {class_name}: it does not set allowVolumeExpansion: true"
         );
-        report.refuse(SIZE_PATH, detail);
+        report.refuse(STORAGE_SIZE.path, detail);
     }
     Ok(())
 }

@@ -6,9 +6,14 @@ use crate::formats::names::{self, DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMA
 use crate::formats::quantity::Quantity;
 use crate::formats::retention::{self, RETENTION_FORMAT};
 use crate::formats::version::Version;
+use crate::model::fields::{
+    BACKUP, BACKUP_RETENTION, BACKUP_SCHEDULE, BACKUP_SUSPEND, CREDENTIALS, DELETION_POLICY,
+    DELETION_PROTECTION, GENERATE_NAME, METADATA, NAME, NOT_A_STRING, NOT_AN_OBJECT, REPLICAS,
+    RESOURCES, SECRET_NAME, SPEC, STORAGE, STORAGE_CLASS, STORAGE_SIZE, VERSION, bool_at, field,
+    object_at, object_named, quantity_of, quantity_text, str_at,
+};
 use crate::model::findings::Findings;
 use crate::model::node::{Node, Object};
-use crate::model::object::{bool_at, field, object_at, quantity_of, quantity_text, str_at};
 use crate::settings::{DELETION_POLICIES, Settings};
 
 pub const NAME_REQUIRED: &str = "a SampleDB needs a name";
@@ -35,11 +40,11 @@ const GENERATED_SUFFIX_LENGTH: usize = 5;
 pub fn check_object(object: &Object, settings: &Settings, findings: &mut Findings) {
     check_name(object, settings, findings);
     let empty = Object::new();
-    let spec = match field(object, "spec") {
+    let spec = match field(object, SPEC.key()) {
         None => &empty,
         Some(Node::Object(spec)) => spec,
         Some(other) => {
-            findings.invalid("spec", other, "must be an object");
+            findings.invalid(SPEC.path, other, NOT_AN_OBJECT);
             return;
         }
     };
@@ -59,35 +64,35 @@ fn name_length_detail(max: usize) -> String {
 }
 
 fn check_name(object: &Object, settings: &Settings, findings: &mut Findings) {
-    let metadata = match field(object, "metadata") {
-        None => return findings.required("metadata.name", NAME_REQUIRED),
+    let metadata = match field(object, METADATA.key()) {
+        None => return findings.required(NAME.path, NAME_REQUIRED),
         Some(Node::Object(metadata)) => metadata,
-        Some(other) => return findings.invalid("metadata", other, "must be an object"),
+        Some(other) => return findings.invalid(METADATA.path, other, NOT_AN_OBJECT),
     };
     let max = settings.max_name_length;
-    if let Some(name) = str_at(metadata, "name", "metadata.name", findings) {
+    if let Some(name) = str_at(metadata, NAME, findings) {
         if !names::is_dns1035_label(name) {
-            findings.invalid("metadata.name", &Node::from(name), DNS1035_LABEL);
+            findings.invalid(NAME.path, &Node::from(name), DNS1035_LABEL);
         }
         if name.chars().count() > max {
-            findings.invalid("metadata.name", &Node::from(name), name_length_detail(max));
+            findings.invalid(NAME.path, &Node::from(name), name_length_detail(max));
         }
         return;
     }
-    if field(metadata, "name").is_some() {
+    if field(metadata, NAME.key()).is_some() {
         return;
     }
     // Mutating admission runs before the API server turns generateName into a name.
-    match str_at(metadata, "generateName", "metadata.generateName", findings) {
-        Some("") => findings.required("metadata.name", NAME_REQUIRED),
+    match str_at(metadata, GENERATE_NAME, findings) {
+        Some("") => findings.required(NAME.path, NAME_REQUIRED),
         Some(prefix) => {
             if !names::is_dns1035_prefix(prefix) {
-                findings.invalid("metadata.generateName", &Node::from(prefix), DNS1035_PREFIX);
+                findings.invalid(GENERATE_NAME.path, &Node::from(prefix), DNS1035_PREFIX);
             }
             let longest = max.saturating_sub(GENERATED_SUFFIX_LENGTH);
             if prefix.chars().count() > longest {
                 findings.invalid(
-                    "metadata.generateName",
+                    GENERATE_NAME.path,
                     &Node::from(prefix),
                     format!(
                         "must be no more than {longest} characters, so that the generated name fits in {max}"
@@ -95,13 +100,13 @@ fn check_name(object: &Object, settings: &Settings, findings: &mut Findings) {
                 );
             }
         }
-        None => findings.required("metadata.name", NAME_REQUIRED),
+        None => findings.required(NAME.path, NAME_REQUIRED),
     }
 }
 
 fn check_version(spec: &Object, settings: &Settings, findings: &mut Findings) {
-    const PATH: &str = "spec.version";
-    let text = match field(spec, "version") {
+    const PATH: &str = VERSION.path;
+    let text = match field(spec, VERSION.key()) {
         None => return findings.required(PATH, VERSION_REQUIRED),
         Some(Node::String(text)) => text,
         Some(other) => return findings.invalid(PATH, other, VERSION_NOT_STRING),
@@ -135,8 +140,8 @@ fn check_version(spec: &Object, settings: &Settings, findings: &mut Findings) {
 }
 
 fn check_replicas(spec: &Object, settings: &Settings, findings: &mut Findings) {
-    const PATH: &str = "spec.replicas";
-    let Some(value) = field(spec, "replicas") else {
+    const PATH: &str = REPLICAS.path;
+    let Some(value) = field(spec, REPLICAS.key()) else {
         return;
     };
     let Some(replicas) = value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX)) else {
@@ -158,18 +163,18 @@ fn check_replicas(spec: &Object, settings: &Settings, findings: &mut Findings) {
 }
 
 fn check_storage(spec: &Object, settings: &Settings, findings: &mut Findings) {
-    const SIZE: &str = "spec.storage.size";
-    const CLASS: &str = "spec.storage.storageClassName";
+    const SIZE: &str = STORAGE_SIZE.path;
+    const CLASS: &str = STORAGE_CLASS.path;
     let empty = Object::new();
-    let storage = if field(spec, "storage").is_none() {
+    let storage = if field(spec, STORAGE.key()).is_none() {
         &empty
     } else {
-        match object_at(spec, "storage", "spec.storage", findings) {
+        match object_at(spec, STORAGE, findings) {
             Some(storage) => storage,
             None => return,
         }
     };
-    match field(storage, "size") {
+    match field(storage, STORAGE_SIZE.key()) {
         None => findings.required(SIZE, STORAGE_SIZE_REQUIRED),
         Some(value) => {
             if let Some(size) = quantity_of(value, SIZE, findings) {
@@ -177,7 +182,7 @@ fn check_storage(spec: &Object, settings: &Settings, findings: &mut Findings) {
             }
         }
     }
-    if let Some(class) = str_at(storage, "storageClassName", CLASS, findings) {
+    if let Some(class) = str_at(storage, STORAGE_CLASS, findings) {
         // The class name goes into a cluster lookup: only a real object name may get that far.
         if !names::is_dns1123_subdomain(class) {
             findings.invalid(CLASS, &Node::from(class), STORAGE_CLASS_NAME_FORMAT);
@@ -198,7 +203,7 @@ fn check_storage(spec: &Object, settings: &Settings, findings: &mut Findings) {
 }
 
 fn check_size_bounds(value: &Node, size: Quantity, settings: &Settings, findings: &mut Findings) {
-    const SIZE: &str = "spec.storage.size";
+    const SIZE: &str = STORAGE_SIZE.path;
     if !size.is_positive() {
         return findings.invalid(SIZE, value, STORAGE_NOT_POSITIVE);
     }
@@ -211,10 +216,10 @@ fn check_size_bounds(value: &Node, size: Quantity, settings: &Settings, findings
 }
 
 fn check_resources(spec: &Object, settings: &Settings, findings: &mut Findings) {
-    let resources = object_at(spec, "resources", "spec.resources", findings);
+    let resources = object_at(spec, RESOURCES, findings);
     let section = |name: &str, findings: &mut Findings| {
-        resources.and_then(|resources| {
-            object_at(resources, name, &format!("spec.resources.{name}"), findings)
+        resources.and_then(|map| {
+            object_named(map, name, &format!("{}.{name}", RESOURCES.path), findings)
         })
     };
     let requests = section("requests", findings);
@@ -223,7 +228,7 @@ fn check_resources(spec: &Object, settings: &Settings, findings: &mut Findings) 
     let mut parsed = Vec::new();
     for (name, section) in [("requests", requests), ("limits", limits)] {
         for (resource, value) in section.into_iter().flat_map(Object::iter) {
-            let path = format!("spec.resources.{name}.{resource}");
+            let path = format!("{}.{name}.{resource}", RESOURCES.path);
             if let Some(quantity) = quantity_of(value, &path, findings) {
                 if quantity.is_negative() {
                     findings.invalid(&path, value, QUANTITY_NEGATIVE);
@@ -247,7 +252,7 @@ fn check_resources(spec: &Object, settings: &Settings, findings: &mut Findings) 
             && requested > limited
         {
             findings.invalid(
-                &format!("spec.resources.requests.{resource}"),
+                &format!("{}.requests.{resource}", RESOURCES.path),
                 request,
                 format!(
                     "must be less than or equal to limits.{resource} {}",
@@ -256,75 +261,74 @@ fn check_resources(spec: &Object, settings: &Settings, findings: &mut Findings) 
             );
         }
         if settings.require_resource_limits && limit.is_none() {
-            findings.required(&format!("spec.resources.limits.{resource}"), LIMIT_REQUIRED);
+            findings.required(
+                &format!("{}.limits.{resource}", RESOURCES.path),
+                LIMIT_REQUIRED,
+            );
         }
     }
 }
 
 fn check_credentials(spec: &Object, findings: &mut Findings) {
-    const PATH: &str = "spec.credentials.secretName";
-    let credentials = if field(spec, "credentials").is_none() {
+    const PATH: &str = SECRET_NAME.path;
+    let credentials = if field(spec, CREDENTIALS.key()).is_none() {
         None
     } else {
-        match object_at(spec, "credentials", "spec.credentials", findings) {
+        match object_at(spec, CREDENTIALS, findings) {
             Some(credentials) => Some(credentials),
             None => return,
         }
     };
-    let secret = credentials.and_then(|map| field(map, "secretName"));
+    let secret = credentials.and_then(|map| field(map, SECRET_NAME.key()));
     match secret {
         None => findings.required(PATH, SECRET_NAME_REQUIRED),
         Some(Node::String(name)) if !names::is_dns1123_subdomain(name) => {
             findings.invalid(PATH, &Node::from(&**name), DNS1123_SUBDOMAIN)
         }
         Some(Node::String(_)) => {}
-        Some(other) => findings.invalid(PATH, other, "must be a string"),
+        Some(other) => findings.invalid(PATH, other, NOT_A_STRING),
     }
 }
 
 fn check_backup(spec: &Object, settings: &Settings, findings: &mut Findings) {
-    if field(spec, "backup").is_none() {
+    if field(spec, BACKUP.key()).is_none() {
         if settings.require_backup {
-            findings.required("spec.backup", BACKUP_REQUIRED);
+            findings.required(BACKUP.path, BACKUP_REQUIRED);
         }
         return;
     }
-    let Some(backup) = object_at(spec, "backup", "spec.backup", findings) else {
+    let Some(backup) = object_at(spec, BACKUP, findings) else {
         return;
     };
-    const SCHEDULE: &str = "spec.backup.schedule";
-    if field(backup, "schedule").is_none() {
-        findings.required(SCHEDULE, SCHEDULE_REQUIRED);
-    } else if let Some(schedule) = str_at(backup, "schedule", SCHEDULE, findings)
+    if field(backup, BACKUP_SCHEDULE.key()).is_none() {
+        findings.required(BACKUP_SCHEDULE.path, SCHEDULE_REQUIRED);
+    } else if let Some(schedule) = str_at(backup, BACKUP_SCHEDULE, findings)
         && let Err(detail) = cron::validate(schedule)
     {
-        findings.invalid(SCHEDULE, &Node::from(schedule), detail);
+        findings.invalid(BACKUP_SCHEDULE.path, &Node::from(schedule), detail);
     }
-    const RETENTION: &str = "spec.backup.retention";
-    if let Some(retention) = str_at(backup, "retention", RETENTION, findings)
+    if let Some(retention) = str_at(backup, BACKUP_RETENTION, findings)
         && !retention::is_valid(retention)
     {
-        findings.invalid(RETENTION, &Node::from(retention), RETENTION_FORMAT);
+        findings.invalid(
+            BACKUP_RETENTION.path,
+            &Node::from(retention),
+            RETENTION_FORMAT,
+        );
     }
-    const SUSPEND: &str = "spec.backup.suspend";
-    if bool_at(backup, "suspend", SUSPEND, findings) == Some(true) {
-        findings.warn(SUSPEND, BACKUP_SUSPENDED_WARNING);
+    if bool_at(backup, BACKUP_SUSPEND, findings) == Some(true) {
+        findings.warn(BACKUP_SUSPEND.path, BACKUP_SUSPENDED_WARNING);
     }
 }
 
 fn check_deletion(spec: &Object, findings: &mut Findings) {
-    const POLICY: &str = "spec.deletionPolicy";
-    match str_at(spec, "deletionPolicy", POLICY, findings) {
+    const POLICY: &str = DELETION_POLICY.path;
+    match str_at(spec, DELETION_POLICY, findings) {
         Some("Delete") => findings.warn(POLICY, DELETE_POLICY_WARNING),
         Some(policy) if !DELETION_POLICIES.contains(&policy) => {
             findings.invalid(POLICY, &Node::from(policy), DELETION_POLICY_UNKNOWN)
         }
         _ => {}
     }
-    bool_at(
-        spec,
-        "deletionProtection",
-        "spec.deletionProtection",
-        findings,
-    );
+    bool_at(spec, DELETION_PROTECTION, findings);
 }

@@ -1,19 +1,19 @@
 //! DELETE (contract section 3): a SampleDB whose stored object sets `spec.deletionProtection: true`
 //! may not be deleted; the refusal tells the user how to switch protection off first.
 
+use crate::model::fields::{DELETION_PROTECTION, NAMESPACE, display_name, str_of, value_of};
 use crate::model::findings::{MAX_PATH_CHARS, one_line};
 use crate::model::node::Node;
-use crate::model::object::{display_name, lookup, lookup_str};
 
 /// The refusal of deleting `old` (the stored object), or `None` when it may go.
 /// `request_namespace` is the request's namespace, for an object that names none.
 pub fn refusal(old: &Node, request_namespace: Option<&str>) -> Option<String> {
-    if lookup(old, &["spec", "deletionProtection"]) != Some(&Node::Bool(true)) {
+    if value_of(old, DELETION_PROTECTION) != Some(&Node::Bool(true)) {
         return None;
     }
     let name = one_line(display_name(old), MAX_PATH_CHARS);
     let namespace = one_line(
-        lookup_str(old, &["metadata", "namespace"])
+        str_of(old, NAMESPACE)
             .or(request_namespace)
             .unwrap_or("default"),
         MAX_PATH_CHARS,

@@ -3,9 +3,12 @@
 
 use crate::formats::quantity::Quantity;
 use crate::formats::version::Version;
+use crate::model::fields::{
+    CURRENT_VERSION, FieldPath, SECRET_NAME, STORAGE_CLASS, STORAGE_SIZE, VERSION, parse_quantity,
+    quantity_text, str_of, value_of,
+};
 use crate::model::findings::{Findings, render_value};
 use crate::model::node::Node;
-use crate::model::object::{lookup, lookup_str, parse_quantity, quantity_text};
 
 pub const SHRINK_REFUSED: &str = "PersistentVolumeClaims can only grow";
 pub const CLASS_IMMUTABLE: &str =
@@ -27,32 +30,18 @@ pub fn check_update(old: &Node, new: &Node, findings: &mut Findings, skip: &[&st
     let enforced = |id: &str| !skip.contains(&id);
     check_storage_grows(old, new, findings);
     if enforced(STORAGE_CLASS_IMMUTABLE) {
-        check_unchanged(
-            old,
-            new,
-            &["spec", "storage", "storageClassName"],
-            "spec.storage.storageClassName",
-            CLASS_IMMUTABLE,
-            findings,
-        );
+        check_unchanged(old, new, STORAGE_CLASS, CLASS_IMMUTABLE, findings);
     }
     if enforced(VERSION_PATH) {
         check_version_path(old, new, findings);
     }
     if enforced(CREDENTIALS_IMMUTABLE) {
-        check_unchanged(
-            old,
-            new,
-            &["spec", "credentials", "secretName"],
-            "spec.credentials.secretName",
-            SECRET_IMMUTABLE,
-            findings,
-        );
+        check_unchanged(old, new, SECRET_NAME, SECRET_IMMUTABLE, findings);
     }
 }
 
 fn size_of<'a>(object: &'a Node<'a>) -> Option<(&'a Node<'a>, Quantity)> {
-    let value = lookup(object, &["spec", "storage", "size"])?;
+    let value = value_of(object, STORAGE_SIZE)?;
     let quantity = parse_quantity(value)?.ok()?;
     Some((value, quantity))
 }
@@ -62,7 +51,7 @@ fn check_storage_grows(old: &Node, new: &Node, findings: &mut Findings) {
         && new_size < old_size
     {
         findings.invalid(
-            "spec.storage.size",
+            STORAGE_SIZE.path,
             new_value,
             format!(
                 "may not shrink from {}: {SHRINK_REFUSED}",
@@ -72,16 +61,10 @@ fn check_storage_grows(old: &Node, new: &Node, findings: &mut Findings) {
     }
 }
 
-fn check_unchanged(
-    old: &Node,
-    new: &Node,
-    keys: &[&str],
-    path: &str,
-    reason: &str,
-    findings: &mut Findings,
-) {
-    let before = lookup(old, keys);
-    let after = lookup(new, keys);
+fn check_unchanged(old: &Node, new: &Node, at: FieldPath, reason: &str, findings: &mut Findings) {
+    let path = at.path;
+    let before = value_of(old, at);
+    let after = value_of(new, at);
     if before == after {
         return;
     }
@@ -96,20 +79,16 @@ fn check_unchanged(
 
 /// The version the database actually runs: what the operator reported, else what was asked for.
 fn running_version<'a>(old: &'a Node<'a>) -> Option<(&'static str, &'a str, Version)> {
-    let reported = lookup_str(old, &["status", "currentVersion"]).and_then(|text| {
-        Version::parse(text)
-            .ok()
-            .map(|v| ("status.currentVersion", text, v))
-    });
-    reported.or_else(|| {
-        lookup_str(old, &["spec", "version"])
-            .and_then(|text| Version::parse(text).ok().map(|v| ("spec.version", text, v)))
-    })
+    let parsed = |at: FieldPath| {
+        let text = str_of(old, at)?;
+        Version::parse(text).ok().map(|v| (at.path, text, v))
+    };
+    parsed(CURRENT_VERSION).or_else(|| parsed(VERSION))
 }
 
 fn check_version_path(old: &Node, new: &Node, findings: &mut Findings) {
-    const PATH: &str = "spec.version";
-    let Some(text) = lookup_str(new, &["spec", "version"]) else {
+    const PATH: &str = VERSION.path;
+    let Some(text) = str_of(new, VERSION) else {
         return;
     };
     let Ok(target) = Version::parse(text) else {
@@ -119,7 +98,7 @@ fn check_version_path(old: &Node, new: &Node, findings: &mut Findings) {
         // Nothing stored says which version runs (an object admitted before this policy, or by
         // a looser one): the change is let through, so that such an object can be repaired,
         // and the user is told that its path was not checked.
-        if let Some(stored) = lookup_str(old, &["spec", "version"])
+        if let Some(stored) = str_of(old, VERSION)
             && stored != text
         {
             findings.warn(

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use kubewarden_policy_sdk::response::ValidationResponse;
+use sampledb_policy::model::findings::{IS_INVALID, violation_entries};
 use serde_json::{Value, json};
 
 /// A valid SampleDB with every section set, as a user would write it.
@@ -86,8 +87,10 @@ pub fn violations(response: &ValidationResponse) -> Vec<String> {
     }
     assert_eq!(response.code, Some(422), "{:?}", response.message);
     let message = response.message.as_deref().unwrap_or("");
-    let (_, list) = message.split_once(" is invalid: ").expect("a 422 message");
-    list.split("; ").map(str::to_string).collect()
+    assert!(message.contains(IS_INVALID), "not a 422 message: {message}");
+    violation_entries(message)
+        .map(|(_, entry)| entry.to_string())
+        .collect()
 }
 
 pub fn warnings(response: &ValidationResponse) -> Vec<String> {

@@ -1,18 +1,20 @@
-//! Rule ids (SPEC section 3) of the policy's answers, read from its messages: every violation
+//! Rule ids (docs/contract.md section 3) of the policy's answers, read from its messages: every violation
 //! names its field path and detail, which together identify the rule.
 
 use kubewarden_policy_sdk::response::ValidationResponse;
+use sampledb_policy::model::fields::{NOT_A_BOOLEAN, NOT_A_QUANTITY, NOT_A_STRING, NOT_AN_OBJECT};
+use sampledb_policy::model::findings::violation_entries;
 use sampledb_policy::rules::create::{REPLICAS_NOT_INTEGER, VERSION_NOT_STRING};
 use std::collections::BTreeSet;
 
 /// Details that mean "a value of the wrong JSON type" (rule id `types`).
 const TYPE_DETAILS: [&str; 6] = [
-    "must be an object",
-    "must be a string",
-    "must be true or false",
+    NOT_AN_OBJECT,
+    NOT_A_STRING,
+    NOT_A_BOOLEAN,
     REPLICAS_NOT_INTEGER,
     VERSION_NOT_STRING,
-    "must be a quantity such as \"20Gi\"",
+    NOT_A_QUANTITY,
 ];
 
 pub fn of_response(response: &ValidationResponse) -> BTreeSet<String> {
@@ -29,10 +31,7 @@ pub fn of_response(response: &ValidationResponse) -> BTreeSet<String> {
         }
         _ => {
             let message = response.message.as_deref().unwrap_or("");
-            let list = message
-                .split_once(" is invalid: ")
-                .map_or("", |(_, list)| list);
-            for entry in list.split("; ") {
+            for (_, entry) in violation_entries(message) {
                 ids.insert(of_violation(entry).to_string());
             }
         }
