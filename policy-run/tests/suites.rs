@@ -17,6 +17,12 @@ fn policy_run(args: &[&str]) -> Output {
         .expect("policy-run starts")
 }
 
+/// The exit code, or both outputs when it is another.
+fn assert_exit(output: &Output, code: i32) {
+    let (out, err) = (stdout(output), stderr(output));
+    assert_eq!(output.status.code(), Some(code), "{out}{err}");
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -66,13 +72,7 @@ fn shipped_suites() -> Vec<PathBuf> {
 #[test]
 fn the_shipped_suites_pass() {
     let output = policy_run(&["test", "policies/tests/", "e2e-tests/suites/"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    assert_exit(&output, 0);
     let summary = stdout(&output);
     assert!(
         summary
@@ -283,11 +283,5 @@ fn the_readmes_example_suite_is_valid() {
     }
     std::fs::write(dir.join("tests/example.yaml"), example).unwrap();
     let output = policy_run(&["test", dir.join("tests").to_str().unwrap()]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    assert_exit(&output, 0);
 }

@@ -1,7 +1,7 @@
 //! The command line of `policy-run check`: exit 0 when every object passes (or in monitor mode),
 //! 1 when one is refused, 2 on a usage or input error.
 
-use super::inputs::{self, InputError};
+use super::inputs;
 use super::{CheckInput, report};
 use crate::capabilities::{self, Cluster};
 use crate::cli::{Arg, HelpRequested, Parser, parse_error, text};
@@ -185,11 +185,6 @@ fn run(parser: Parser) -> Result<u8> {
 pub fn main(parser: Parser) -> u8 {
     match run(parser) {
         Ok(code) => code,
-        // An input the user names that cannot be read is theirs to fix, as a usage error is.
-        Err(error) if error.is::<InputError>() => {
-            eprintln!("policy-run check: {error:#}");
-            2
-        }
         Err(error) => crate::cli::report("check", &error),
     }
 }

@@ -16,17 +16,7 @@ pub struct Document {
     pub value: Value,
 }
 
-/// A problem with the input itself (not with what the policy says of it): exit code 2.
-#[derive(Debug)]
-pub struct InputError(pub String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
+pub use crate::cli::InputError;
 
 fn is_manifest(path: &Path) -> bool {
     matches!(

@@ -42,6 +42,19 @@ pub fn usage(help: &str, message: impl fmt::Display) -> anyhow::Error {
     Usage(format!("{message}\n{help}")).into()
 }
 
+/// A problem with an input the user names (not with what the policy says of it): a file that
+/// cannot be read or parsed, a suite that expects nothing. Exit code 2, as a usage error.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
 /// What the caller does with `--help`: prints it and exits 0.
 #[derive(Debug)]
 pub struct HelpRequested(pub &'static str);
@@ -79,5 +92,9 @@ pub fn report(command: &str, error: &anyhow::Error) -> u8 {
         return 0;
     }
     eprintln!("policy-run {command}: {error:#}");
-    if error.is::<Usage>() { 2 } else { 1 }
+    if error.is::<Usage>() || error.is::<InputError>() {
+        2
+    } else {
+        1
+    }
 }

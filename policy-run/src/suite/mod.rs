@@ -25,13 +25,4 @@ pub use file::{Case, ClusterSource, Suite, load};
 pub const SCHEMA: &str = include_str!("../../suite.schema.json");
 
 /// An error in a suite file or a file it names: the user's to fix (exit code 2).
-#[derive(Debug)]
-pub struct InputError(pub String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
+pub use crate::cli::InputError;
