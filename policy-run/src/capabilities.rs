@@ -216,7 +216,7 @@ fn answer_from_objects(
 
 /// The same answers for the policy linked natively, so that native and wasm runs can be compared.
 impl sampledb_policy::cluster::ClusterView for Cluster {
-    fn list(
+    fn read(
         &self,
         query: &sampledb_policy::cluster::Query,
     ) -> Result<Vec<sampledb_policy::cluster::Item>, String> {

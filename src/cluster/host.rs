@@ -7,7 +7,7 @@ use kubewarden_policy_sdk::wapc_guest::host_call;
 pub struct HostCluster;
 
 impl ClusterView for HostCluster {
-    fn list(&self, query: &Query) -> Result<Vec<Item>, String> {
+    fn read(&self, query: &Query) -> Result<Vec<Item>, String> {
         let payload = query.payload();
         let answer = host_call(
             "kubewarden",

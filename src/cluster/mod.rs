@@ -228,9 +228,10 @@ impl Access {
 /// A cluster object as a lookup returns it.
 pub type Item = Node<'static>;
 
-/// The cluster as the policy sees it: the items a lookup lists, or the host's error.
+/// The cluster as the policy sees it. `read` answers a query with the items found (one object,
+/// none, or a list's items), or the host's error.
 pub trait ClusterView {
-    fn list(&self, query: &Query) -> Result<Vec<Item>, String>;
+    fn read(&self, query: &Query) -> Result<Vec<Item>, String>;
 }
 
 /// A cluster made of objects in memory; `failing` makes every lookup fail with that message.
@@ -276,7 +277,7 @@ pub fn matching(objects: &[Value], query: &Query) -> Vec<Value> {
 }
 
 impl ClusterView for InMemoryCluster {
-    fn list(&self, query: &Query) -> Result<Vec<Item>, String> {
+    fn read(&self, query: &Query) -> Result<Vec<Item>, String> {
         match &self.failing {
             Some(error) => Err(error.clone()),
             None => Ok(matching(&self.objects, query)
@@ -291,7 +292,7 @@ impl ClusterView for InMemoryCluster {
 pub struct NoCluster;
 
 impl ClusterView for NoCluster {
-    fn list(&self, _query: &Query) -> Result<Vec<Item>, String> {
+    fn read(&self, _query: &Query) -> Result<Vec<Item>, String> {
         Err("no Kubewarden host to answer cluster lookups".to_string())
     }
 }

@@ -11,7 +11,7 @@ use crate::model::findings::{
 use crate::model::jsonpath::Budget;
 use crate::model::node::{Node, Object};
 use crate::model::payload;
-use crate::rules::{break_glass, cluster_checks, create, custom, defaults, delete, update};
+use crate::rules::{break_glass, cluster_checks, custom, defaults, delete, object_rules, update};
 use crate::settings::Settings;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -310,7 +310,7 @@ fn rule_findings(
 ) -> Findings {
     let mut findings = Findings::default();
     if let Some(map) = object.as_object() {
-        create::check_object(map, settings, &mut findings);
+        object_rules::check_object(map, settings, &mut findings);
     }
     custom::check_all(&settings.custom_rules, object, &mut findings, skip, budget);
     if let Some(old) = old {

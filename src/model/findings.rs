@@ -4,6 +4,7 @@
 //! Settings problems are collected here too (`SettingsErrors`), below both the settings and the
 //! custom rules they parse, so neither imports the other.
 
+use crate::model::Text;
 use crate::model::node::Node;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -64,11 +65,9 @@ pub enum ErrorKind {
 pub struct FieldError {
     pub path: String,
     pub kind: ErrorKind,
-    pub detail: Detail,
+    /// Most details are constants: borrowed rather than copied for every violation.
+    pub detail: Text,
 }
-
-/// A detail: most are constants, borrowed rather than copied for every violation.
-pub type Detail = Cow<'static, str>;
 
 impl FieldError {
     /// Appends `path: Kind: detail` to `out` (push_str rather than `write!`: the formatting
@@ -109,20 +108,20 @@ pub struct Findings {
 }
 
 impl Findings {
-    pub fn required(&mut self, path: &str, detail: impl Into<Detail>) {
+    pub fn required(&mut self, path: &str, detail: impl Into<Text>) {
         self.push(path, ErrorKind::Required, detail);
     }
 
-    pub fn invalid(&mut self, path: &str, value: &Node, detail: impl Into<Detail>) {
+    pub fn invalid(&mut self, path: &str, value: &Node, detail: impl Into<Text>) {
         self.invalid_rendered(path, render_value(value), detail);
     }
 
     /// An invalid value already written as JSON text ([`render_value`]).
-    pub fn invalid_rendered(&mut self, path: &str, value: String, detail: impl Into<Detail>) {
+    pub fn invalid_rendered(&mut self, path: &str, value: String, detail: impl Into<Text>) {
         self.push(path, ErrorKind::Invalid(value), detail);
     }
 
-    pub fn forbidden(&mut self, path: &str, detail: impl Into<Detail>) {
+    pub fn forbidden(&mut self, path: &str, detail: impl Into<Text>) {
         self.push(path, ErrorKind::Forbidden, detail);
     }
 
@@ -131,7 +130,7 @@ impl Findings {
         &mut self,
         path: &str,
         value: Option<&str>,
-        detail: impl Into<Detail>,
+        detail: impl Into<Text>,
     ) {
         match value {
             Some(value) => self.invalid(path, &Node::from(value), detail),
@@ -150,7 +149,7 @@ impl Findings {
 
     /// A violation listed first whatever was found before it: one that says the other findings
     /// are incomplete (a custom rule stopped at the budget) must not be lost in the count.
-    pub fn forbidden_first(&mut self, path: &str, detail: impl Into<Detail>) {
+    pub fn forbidden_first(&mut self, path: &str, detail: impl Into<Text>) {
         let before = self.errors.len();
         let kept = std::mem::take(&mut self.errors);
         let listed_bytes = std::mem::take(&mut self.listed_bytes);
@@ -173,7 +172,7 @@ impl Findings {
         self.more_errors += 1;
     }
 
-    fn push(&mut self, path: &str, kind: ErrorKind, detail: impl Into<Detail>) {
+    fn push(&mut self, path: &str, kind: ErrorKind, detail: impl Into<Text>) {
         if self.is_full() {
             self.more_errors += 1;
             return;

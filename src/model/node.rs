@@ -492,7 +492,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Key>()? {
+        while let Some(key) = map.next_key::<NodeKey>()? {
             entries.push((key.0, map.next_value()?));
         }
         Ok(Node::Object(Object::from_entries(entries)))
@@ -500,33 +500,33 @@ impl<'de> Visitor<'de> for NodeVisitor {
 }
 
 /// A map key, borrowed from the payload unless it had escapes.
-struct Key<'de>(Cow<'de, str>);
+struct NodeKey<'de>(Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for Key<'de> {
+impl<'de> Deserialize<'de> for NodeKey<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KeyVisitor)
+        deserializer.deserialize_str(NodeKeyVisitor)
     }
 }
 
-struct KeyVisitor;
+struct NodeKeyVisitor;
 
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key<'de>;
+impl<'de> Visitor<'de> for NodeKeyVisitor {
+    type Value = NodeKey<'de>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("a string key")
     }
 
-    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
-        Ok(Key(Cow::Borrowed(key)))
+    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<NodeKey<'de>, E> {
+        Ok(NodeKey(Cow::Borrowed(key)))
     }
 
-    fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
-        Ok(Key(Cow::Owned(key.to_owned())))
+    fn visit_str<E>(self, key: &str) -> Result<NodeKey<'de>, E> {
+        Ok(NodeKey(Cow::Owned(key.to_owned())))
     }
 
-    fn visit_string<E>(self, key: String) -> Result<Key<'de>, E> {
-        Ok(Key(Cow::Owned(key)))
+    fn visit_string<E>(self, key: String) -> Result<NodeKey<'de>, E> {
+        Ok(NodeKey(Cow::Owned(key)))
     }
 }
 

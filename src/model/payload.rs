@@ -131,7 +131,7 @@ impl<'de> Visitor<'de> for PayloadVisitor {
             request: None,
             settings: Node::Null,
         };
-        while let Some(key) = map.next_key::<Key>()? {
+        while let Some(key) = map.next_key::<RequestField>()? {
             match key.0 {
                 Some("request") => payload.request = Some(map.next_value::<Request>()?.0),
                 Some("settings") => payload.settings = map.next_value::<Node>()?,
@@ -167,7 +167,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request<'de>, A::Error> {
         let mut request = Object::new();
-        while let Some(key) = map.next_key::<Key>()? {
+        while let Some(key) = map.next_key::<RequestField>()? {
             match key.0.filter(|name| READ_FIELDS.contains(name)) {
                 Some(name) => {
                     request.insert(name, map.next_value::<Node>()?);
@@ -182,9 +182,9 @@ impl<'de> Visitor<'de> for RequestVisitor {
 }
 
 /// A map key, compared without allocating: the name when it is one this reader knows.
-struct Key(Option<&'static str>);
+struct RequestField(Option<&'static str>);
 
-const KNOWN_KEYS: [&str; 9] = [
+const REQUEST_FIELDS: [&str; 9] = [
     "request",
     "settings",
     READ_FIELDS[0],
@@ -196,22 +196,24 @@ const KNOWN_KEYS: [&str; 9] = [
     READ_FIELDS[6],
 ];
 
-impl<'de> Deserialize<'de> for Key {
+impl<'de> Deserialize<'de> for RequestField {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KeyVisitor)
+        deserializer.deserialize_str(RequestFieldVisitor)
     }
 }
 
-struct KeyVisitor;
+struct RequestFieldVisitor;
 
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key;
+impl<'de> Visitor<'de> for RequestFieldVisitor {
+    type Value = RequestField;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("a key")
     }
 
-    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(Key(KNOWN_KEYS.iter().copied().find(|known| *known == key)))
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<RequestField, E> {
+        Ok(RequestField(
+            REQUEST_FIELDS.iter().copied().find(|known| *known == key),
+        ))
     }
 }

@@ -134,7 +134,7 @@ pub fn decide(
     asker.verb = settings.verb.clone();
     let (user, namespace) = (asker.user.clone(), asker.namespace.clone());
     let query = Query::CanI(asker);
-    let status = cluster.list(&query).map_err(|error| {
+    let status = cluster.read(&query).map_err(|error| {
         format!(
             "the permission could not be checked: {}",
             crate::rules::cluster_checks::host_reason(&error)

@@ -92,7 +92,7 @@ impl Reporter<'_> {
         view: &dyn ClusterView,
         query: Query,
     ) -> Result<Option<Vec<Item>>, LookupFailed> {
-        match view.list(&query) {
+        match view.read(&query) {
             Ok(items) => Ok(Some(items)),
             Err(error) if self.mode == CheckMode::Warn => {
                 let message = failure_message(&query, &error, true);

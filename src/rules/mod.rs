@@ -4,8 +4,8 @@
 
 pub mod break_glass;
 pub mod cluster_checks;
-pub mod create;
 pub mod custom;
 pub mod defaults;
 pub mod delete;
+pub mod object_rules;
 pub mod update;

@@ -35,7 +35,7 @@ pub const NOT_BYPASSABLE: [&str; 11] = [
     "storageGrow",
 ];
 
-const KNOWN_KEYS: [&str; 2] = ["rules", "verb"];
+const BREAK_GLASS_KEYS: [&str; 2] = ["rules", "verb"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreakGlass {
@@ -59,7 +59,7 @@ pub fn read(
         return None;
     };
     let before = errors.0.len();
-    for key in map.keys().filter(|key| !KNOWN_KEYS.contains(key)) {
+    for key in map.keys().filter(|key| !BREAK_GLASS_KEYS.contains(key)) {
         errors.add(&format!("breakGlass.{key}"), "unknown setting");
     }
     let verb = match map.get("verb") {

@@ -4,9 +4,9 @@
 
 use super::break_glass::{BYPASSABLE, NOT_BYPASSABLE};
 use super::custom_rules::CustomRule;
-use super::defaults::{Text, read_defaults};
+use super::default_values::{Text, read_defaults};
 use super::reader::Reader;
-use super::values::{KNOWN_KEYS, Settings};
+use super::values::{SETTINGS_KEYS, Settings};
 use crate::formats::quantity::Quantity;
 use crate::formats::version::Version;
 use crate::model::findings::{MAX_MESSAGE_BYTES, SettingsErrors, one_line, type_name};
@@ -50,7 +50,7 @@ impl Settings {
 
 fn read_settings(map: &Object, errors: &mut SettingsErrors) -> Settings {
     for key in map.keys() {
-        if !KNOWN_KEYS.contains(&key) {
+        if !SETTINGS_KEYS.contains(&key) {
             errors.add(key, "unknown setting");
         }
     }

@@ -4,7 +4,7 @@
 
 mod break_glass;
 mod custom_rules;
-mod defaults;
+mod default_values;
 mod document;
 mod reader;
 mod values;
@@ -12,7 +12,7 @@ mod values;
 pub use crate::model::findings::SettingsErrors;
 pub use break_glass::{BYPASSABLE, BreakGlass, DEFAULT_VERB, NOT_BYPASSABLE};
 pub use custom_rules::CustomRule;
-pub use defaults::{DELETION_POLICIES, Defaults, KNOWN_DEFAULT_KEYS, Text};
+pub use default_values::{DEFAULTS_KEYS, DELETION_POLICIES, Defaults, Text};
 pub use document::{SettingsDocument, validate_settings_payload};
 pub use reader::{Bound, CheckMode};
-pub use values::{KNOWN_KEYS, Settings};
+pub use values::{SETTINGS_KEYS, Settings};

@@ -3,10 +3,10 @@
 
 use super::break_glass::BreakGlass;
 use super::custom_rules::CustomRule;
-use super::defaults::{Defaults, Text};
+use super::default_values::{Defaults, Text};
 use super::reader::{Bound, CheckMode};
 
-pub const KNOWN_KEYS: [&str; 16] = [
+pub const SETTINGS_KEYS: [&str; 16] = [
     "allowedVersions",
     "deprecatedVersions",
     "maxReplicas",

@@ -4,7 +4,7 @@
 use kubewarden_policy_sdk::response::ValidationResponse;
 use sampledb_policy::model::fields::{NOT_A_BOOLEAN, NOT_A_QUANTITY, NOT_A_STRING, NOT_AN_OBJECT};
 use sampledb_policy::model::findings::violation_entries;
-use sampledb_policy::rules::create::{REPLICAS_NOT_INTEGER, VERSION_NOT_STRING};
+use sampledb_policy::rules::object_rules::{REPLICAS_NOT_INTEGER, VERSION_NOT_STRING};
 use std::collections::BTreeSet;
 
 /// Details that mean "a value of the wrong JSON type" (rule id `types`).

@@ -7,15 +7,14 @@ use crate::formats::retention;
 use crate::formats::version::Version;
 use crate::model::findings::SettingsErrors;
 use crate::model::node::{Node, Object};
-use std::borrow::Cow;
 
 pub const DELETION_POLICIES: [&str; 3] = ["Snapshot", "Delete", "Retain"];
 
 /// A default's text: the built-in ones are borrowed, so reading `{}` settings allocates nothing
 /// and a default is inserted into an object without a copy.
-pub type Text = Cow<'static, str>;
+pub use crate::model::Text;
 
-pub const KNOWN_DEFAULT_KEYS: [&str; 7] = [
+pub const DEFAULTS_KEYS: [&str; 7] = [
     "version",
     "replicas",
     "storageSize",
@@ -55,12 +54,12 @@ impl Default for Defaults {
 
 pub fn read_defaults(map: &Object, errors: &mut SettingsErrors) -> Defaults {
     for key in map.keys() {
-        if !KNOWN_DEFAULT_KEYS.contains(&key) {
+        if !DEFAULTS_KEYS.contains(&key) {
             errors.add(&format!("defaults.{key}"), "unknown setting");
         }
     }
     let mut defaults = Defaults {
-        set_by_admin: KNOWN_DEFAULT_KEYS
+        set_by_admin: DEFAULTS_KEYS
             .into_iter()
             .filter(|key| map.get(key).is_some_and(|value| !value.is_null()))
             .collect(),

@@ -8,7 +8,7 @@ use rstest::rstest;
 use sampledb_policy::formats::names::{DNS1035_LABEL, DNS1035_PREFIX, DNS1123_SUBDOMAIN};
 use sampledb_policy::formats::retention::RETENTION_FORMAT;
 use sampledb_policy::formats::version::{LATEST_REFUSED, VERSION_FORMAT};
-use sampledb_policy::rules::create::*;
+use sampledb_policy::rules::object_rules::*;
 use serde_json::{Value, json};
 
 fn no_defaults() -> Value {

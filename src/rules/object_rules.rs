@@ -1,4 +1,5 @@
-//! The create/update rules of docs/contract.md section 3, run on the object as it will be stored.
+//! The rules of docs/contract.md section 3 that every SampleDB to be stored passes, on CREATE and
+//! UPDATE alike (the update-only rules are in `update.rs`), run on the object as it will be stored.
 //! Every check records its violation and carries on, so one answer lists them all.
 
 use crate::formats::cron;
