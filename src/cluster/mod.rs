@@ -16,6 +16,7 @@
 pub mod host;
 
 use crate::model::node::{Node, Object};
+#[cfg(any(test, feature = "test-support"))]
 use serde_json::{Value, json};
 
 /// The class read before the StorageClass list: only whether the read is permitted matters.
@@ -234,13 +235,16 @@ pub trait ClusterView {
     fn read(&self, query: &Query) -> Result<Vec<Item>, String>;
 }
 
-/// A cluster made of objects in memory; `failing` makes every lookup fail with that message.
+/// A cluster made of objects in memory (for tests, fuzzing and native tools: the `test-support`
+/// feature); `failing` makes every lookup fail with that message.
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Default, Clone)]
 pub struct InMemoryCluster {
     pub objects: Vec<Value>,
     pub failing: Option<String>,
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl InMemoryCluster {
     pub fn new(objects: Vec<Value>) -> InMemoryCluster {
         InMemoryCluster {
@@ -251,6 +255,7 @@ impl InMemoryCluster {
 }
 
 /// The items of `objects` a query lists, with policy-server's semantics (empty when none match).
+#[cfg(any(test, feature = "test-support"))]
 pub fn matching(objects: &[Value], query: &Query) -> Vec<Value> {
     let selects = |object: &Value, kind: &str, namespace: Option<&str>, name: Option<&str>| {
         let metadata = &object["metadata"];
@@ -276,6 +281,7 @@ pub fn matching(objects: &[Value], query: &Query) -> Vec<Value> {
         .collect()
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl ClusterView for InMemoryCluster {
     fn read(&self, query: &Query) -> Result<Vec<Item>, String> {
         match &self.failing {

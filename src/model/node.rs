@@ -318,7 +318,9 @@ impl<'a> Node<'a> {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// The same value as a `serde_json::Value` (for JSONPath, which reads only that).
+    /// The same value as a `serde_json::Value`, for tests and native tools (the module never
+    /// needs one: JSONPath and the rules read the tree itself).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn to_value(&self) -> Value {
         match self {
             Node::Null => Value::Null,

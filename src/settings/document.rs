@@ -43,6 +43,7 @@ impl Settings {
     }
 
     /// The same from a `serde_json::Value`, as the tests and native tools hold settings.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn from_value(document: &serde_json::Value) -> Result<Settings, SettingsErrors> {
         Settings::from_node(&Node::from(document.clone()))
     }
