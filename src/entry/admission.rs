@@ -184,75 +184,39 @@ fn admit_write<'a>(
     cluster: &dyn ClusterView,
     is_update: bool,
 ) -> Decision<'a> {
-    let Some(mut object) = take_object(request, "object") else {
-        return Decision::reject(400, OBJECT_MISSING);
+    let (mut object, mut old) = match objects_of(request, is_update) {
+        Ok(objects) => objects,
+        Err(refusal) => return refusal,
     };
-    let old = if is_update {
-        match take_object(request, "oldObject") {
-            Some(old) => Some(old),
-            None => return Decision::reject(400, OLD_OBJECT_MISSING),
-        }
-    } else {
-        None
-    };
-    // A SampleDB being deleted has its finalizers removed by updates that leave the spec as
-    // stored: refusing one because a rule or a setting changed since would leave it stuck in
-    // deletion. An update that changes the spec while the finalizers run is checked as any other.
-    // Being deleted is a fact of the stored object: the API server sets deletionTimestamp and
-    // ignores a client's, so one written into the new object proves nothing.
-    if let Some(old) = &old
-        && value_of(old, DELETION_TIMESTAMP).is_some_and(|stamp| !stamp.is_null())
-        && object.get("spec") == old.get("spec")
+    if old
+        .as_ref()
+        .is_some_and(|old| finalizing_unchanged(&object, old))
     {
         return Decision::accept();
     }
-
+    // Both objects are defaulted before they are compared: a default is never a change.
     let defaulted = settings.apply_defaults && defaults::apply(&mut object, &settings.defaults);
-    let old = old.map(|mut old| {
-        if settings.apply_defaults {
-            defaults::apply(&mut old, &settings.defaults);
-        }
-        old
-    });
+    if settings.apply_defaults
+        && let Some(old) = old.as_mut()
+    {
+        defaults::apply(old, &settings.defaults);
+    }
     let budget = Budget::new(custom::CUSTOM_RULES_BUDGET);
     let rules = |skip: &[&str]| rule_findings(&object, old.as_ref(), settings, skip, &budget);
     let mut findings = rules(&[]);
-    let mut exception = None;
-    if !findings.errors.is_empty()
-        && let Some(glass) = &settings.break_glass
-        && let Some(asked) = break_glass::requested(&object)
-    {
-        let namespace = str_of(&object, NAMESPACE)
-            .or(request_str(request, "namespace"))
-            .unwrap_or("default");
-        let asker = break_glass::asker(request.get("userInfo"), namespace, &object);
-        let mut relaxed = None;
-        let decision = break_glass::decide(
-            &asked,
+    let exception = if findings.errors.is_empty() {
+        None
+    } else {
+        break_glass_exception(
+            request,
+            &object,
             old.as_ref(),
-            glass,
-            asker,
-            |skip| {
-                let found = rules(skip);
-                let passes = found.errors.is_empty();
-                relaxed = Some(found);
-                passes
-            },
+            settings,
             cluster,
-        );
-        match (decision, relaxed) {
-            (Ok(grant), Some(relaxed)) => {
-                findings = relaxed;
-                findings.warnings.push(grant.warning());
-                exception = Some(grant);
-            }
-            (Err(why), _) => {
-                let detail = format!("{}: {why}", break_glass::NOT_HONOURED);
-                findings.forbidden_first(break_glass::RULES_PATH, detail);
-            }
-            (Ok(_), None) => {}
-        }
-    }
+            &rules,
+            &mut findings,
+        )
+    };
     // Cluster lookups only for an object the rules accept: a refused one gains nothing from them.
     let context = cluster_checks::Context {
         old: old.as_ref(),
@@ -266,35 +230,113 @@ fn admit_write<'a>(
         decision.warnings = findings.warnings;
         return decision;
     }
-
     if !findings.errors.is_empty() {
-        // One buffer for the whole message, sized for a few violations.
-        let mut message = String::with_capacity(1024);
-        message.push_str("SampleDB \"");
-        message.push_str(&one_line(display_name(&object), MAX_PATH_CHARS));
-        message.push('"');
-        message.push_str(IS_INVALID);
-        findings.write_error_list(&mut message);
-        let mut decision = Decision::reject(422, message);
-        decision.warnings = findings.warnings;
-        return decision;
+        return refusal(&object, findings);
     }
     Decision {
         accepted: true,
         mutated_object: defaulted.then_some(object),
         warnings: findings.warnings,
-        audit_annotations: exception.map_or_else(Vec::new, |grant| {
-            vec![
-                ("break-glass-rules", grant.rules),
-                ("break-glass-user", grant.user),
-                (
-                    "break-glass-reason",
-                    one_line(&grant.reason, MAX_PATH_CHARS * 4).into_owned(),
-                ),
-            ]
-        }),
+        audit_annotations: exception.map_or_else(Vec::new, audit_annotations),
         ..Decision::default()
     }
+}
+
+/// The object, and on UPDATE the stored one, taken out of the request; a request without them is
+/// refused (400).
+fn objects_of<'a>(
+    request: &mut Object<'a>,
+    is_update: bool,
+) -> Result<(Node<'a>, Option<Node<'a>>), Decision<'a>> {
+    let object =
+        take_object(request, "object").ok_or_else(|| Decision::reject(400, OBJECT_MISSING))?;
+    if !is_update {
+        return Ok((object, None));
+    }
+    let old = take_object(request, "oldObject")
+        .ok_or_else(|| Decision::reject(400, OLD_OBJECT_MISSING))?;
+    Ok((object, Some(old)))
+}
+
+/// A SampleDB being deleted has its finalizers removed by updates that leave the spec as stored:
+/// refusing one because a rule or a setting changed since would leave it stuck in deletion. An
+/// update that changes the spec while the finalizers run is checked as any other. Being deleted
+/// is a fact of the stored object: the API server sets deletionTimestamp and ignores a client's,
+/// so one written into the new object proves nothing.
+fn finalizing_unchanged(object: &Node, old: &Node) -> bool {
+    value_of(old, DELETION_TIMESTAMP).is_some_and(|stamp| !stamp.is_null())
+        && object.get("spec") == old.get("spec")
+}
+
+/// A break-glass exception, when the refused object asks for one the settings allow: decided by
+/// `break_glass::decide` (the rules run again without those asked for, and `kubernetes/can_i`).
+/// Honoured, the relaxed findings replace `findings`, with the exception's warning; refused, why
+/// is the first violation.
+fn break_glass_exception(
+    request: &Object,
+    object: &Node,
+    old: Option<&Node>,
+    settings: &Settings,
+    cluster: &dyn ClusterView,
+    rules: &impl Fn(&[&str]) -> Findings,
+    findings: &mut Findings,
+) -> Option<break_glass::Grant> {
+    let glass = settings.break_glass.as_ref()?;
+    let asked = break_glass::requested(object)?;
+    let namespace = str_of(object, NAMESPACE)
+        .or(request_str(request, "namespace"))
+        .unwrap_or("default");
+    let asker = break_glass::asker(request.get("userInfo"), namespace, object);
+    let mut relaxed = None;
+    let passes_without = |skip: &[&str]| {
+        let found = rules(skip);
+        let passes = found.errors.is_empty();
+        relaxed = Some(found);
+        passes
+    };
+    match (
+        break_glass::decide(&asked, old, glass, asker, passes_without, cluster),
+        relaxed,
+    ) {
+        (Ok(grant), Some(relaxed)) => {
+            *findings = relaxed;
+            findings.warnings.push(grant.warning());
+            Some(grant)
+        }
+        (Err(why), _) => {
+            let detail = format!("{}: {why}", break_glass::NOT_HONOURED);
+            findings.forbidden_first(break_glass::RULES_PATH, detail);
+            None
+        }
+        (Ok(_), None) => None,
+    }
+}
+
+/// The 422 answer: every violation at once, in one message, and the warnings.
+fn refusal<'a>(object: &Node, findings: Findings) -> Decision<'a> {
+    // One buffer for the whole message, sized for a few violations.
+    let mut message = String::with_capacity(1024);
+    message.push_str("SampleDB \"");
+    message.push_str(&one_line(display_name(object), MAX_PATH_CHARS));
+    message.push('"');
+    message.push_str(IS_INVALID);
+    findings.write_error_list(&mut message);
+    let mut decision = Decision::reject(422, message);
+    decision.warnings = findings.warnings;
+    decision
+}
+
+/// What an honoured exception leaves in the audit log (kube-apiserver prefixes the keys with the
+/// webhook's name).
+fn audit_annotations(grant: break_glass::Grant) -> Vec<(&'static str, String)> {
+    vec![
+        ("break-glass-rules", grant.rules),
+        ("break-glass-user", grant.user),
+        (
+            "break-glass-reason",
+            one_line(&grant.reason, MAX_PATH_CHARS * 4).into_owned(),
+        ),
+    ]
 }
 
 /// Every rule but those in `skip` (a break-glass exception), on the object and the stored one,

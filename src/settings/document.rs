@@ -1,17 +1,16 @@
-//! Reading a settings document into [`Settings`]: every key read on its own, the built-in
-//! defaults fitted to the admin's bounds, then the checks between keys; and the
-//! `validate_settings` answer policy-server asks for.
+//! Reading a settings document into [`Settings`] (the struct is in `values.rs`, its reading here):
+//! every key read on its own, then the built-in defaults fitted to the admin's bounds
+//! (`bounds.rs`) and the checks between keys (`cross_checks.rs`).
 
+use super::bounds::fit_to_bounds;
 use super::break_glass::{BYPASSABLE, NOT_BYPASSABLE};
+use super::cross_checks::check_consistency;
 use super::custom_rules::CustomRule;
 use super::default_values::{Text, read_defaults};
 use super::reader::Reader;
 use super::values::{SETTINGS_KEYS, Settings};
-use crate::formats::quantity::Quantity;
-use crate::formats::version::Version;
-use crate::model::findings::{MAX_MESSAGE_BYTES, SettingsErrors, one_line, type_name};
+use crate::model::findings::{SettingsErrors, type_name};
 use crate::model::node::{Node, Object};
-use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
 
 impl Settings {
     /// Reads settings as policy-server passes them: `null` or `{}` means every default.
@@ -162,143 +161,4 @@ fn read_settings(map: &Object, errors: &mut SettingsErrors) -> Settings {
         }
     }
     settings
-}
-
-/// Checks between keys, once every key parsed on its own.
-fn check_consistency(settings: &Settings, errors: &mut SettingsErrors) {
-    if let (Some(min), Some(max)) = (&settings.min_storage, &settings.max_storage)
-        && min.value > max.value
-    {
-        errors.add(
-            "minStorage",
-            format!("{} is greater than maxStorage {}", min.text, max.text),
-        );
-    }
-    let defaults = &settings.defaults;
-    // A default the admin left out was fitted to the bounds; one the admin wrote is an error.
-    if let Ok(size) = Quantity::parse(&defaults.storage_size)
-        && defaults.admin_set("storageSize")
-    {
-        if let Some(min) = settings.min_storage.as_ref().filter(|min| size < min.value) {
-            errors.add(
-                "defaults.storageSize",
-                format!("{} is below minStorage {}", defaults.storage_size, min.text),
-            );
-        }
-        if let Some(max) = settings.max_storage.as_ref().filter(|max| size > max.value) {
-            errors.add(
-                "defaults.storageSize",
-                format!("{} is above maxStorage {}", defaults.storage_size, max.text),
-            );
-        }
-    }
-    if defaults.replicas > settings.max_replicas && defaults.admin_set("replicas") {
-        errors.add(
-            "defaults.replicas",
-            format!(
-                "{} is above maxReplicas {}",
-                defaults.replicas, settings.max_replicas
-            ),
-        );
-    }
-    if let Ok(version) = Version::parse(&defaults.version)
-        && defaults.admin_set("version")
-        && !settings.allowed_versions.is_empty()
-        && !settings.allowed_versions.contains(&version.major())
-    {
-        errors.add(
-            "defaults.version",
-            format!("major {} is not in allowedVersions", version.major()),
-        );
-    }
-    if let Some(class) = &defaults.storage_class_name
-        && !settings.allowed_storage_classes.is_empty()
-        && !settings
-            .allowed_storage_classes
-            .iter()
-            .any(|allowed| allowed == class)
-    {
-        errors.add(
-            "defaults.storageClassName",
-            format!("\"{class}\" is not in allowedStorageClasses"),
-        );
-    }
-}
-
-/// The settings document as policy-server hands it over, checked by `Validatable`.
-pub struct SettingsDocument<'a>(pub Node<'a>);
-
-impl Validatable for SettingsDocument<'_> {
-    fn validate(&self) -> Result<(), String> {
-        Settings::from_node(&self.0)
-            .map(|_| ())
-            .map_err(|errors| errors.to_string())
-    }
-}
-
-/// The `validate_settings` answer for a raw payload; a payload that is not JSON is invalid
-/// settings, not an error of the module.
-pub fn validate_settings_payload(payload: &[u8]) -> SettingsValidationResponse {
-    let result = serde_json::from_slice::<Node>(payload)
-        .map(SettingsDocument)
-        .map_err(|error| format!("settings are not valid JSON: {error}"))
-        .and_then(|document| document.validate());
-    match result {
-        Ok(()) => SettingsValidationResponse {
-            valid: true,
-            message: None,
-        },
-        Err(message) => SettingsValidationResponse {
-            valid: false,
-            message: Some(one_line(&message, MAX_MESSAGE_BYTES).into_owned()),
-        },
-    }
-}
-
-/// Built-in defaults the admin did not set follow the admin's bounds, so that settings such as
-/// `{minStorage: 10Gi}` alone are valid: policy-server refuses to start, and stops serving every
-/// other policy, when one policy's settings are invalid. The storage size is raised to
-/// `minStorage` (or lowered to `maxStorage`), replicas are capped at `maxReplicas`, and the
-/// version becomes the newest allowed major that is not deprecated.
-pub fn fit_to_bounds(settings: &mut Settings) {
-    let defaults = &mut settings.defaults;
-    if !defaults.admin_set("storageSize")
-        && let Ok(size) = Quantity::parse(&defaults.storage_size)
-    {
-        let (min, max) = (&settings.min_storage, &settings.max_storage);
-        let contradictory = matches!((min, max), (Some(min), Some(max)) if min.value > max.value);
-        if let Some(min) = min
-            .as_ref()
-            .filter(|min| !contradictory && size < min.value)
-        {
-            defaults.storage_size = min.text.clone().into();
-        } else if let Some(max) = max
-            .as_ref()
-            .filter(|max| !contradictory && size > max.value)
-        {
-            defaults.storage_size = max.text.clone().into();
-        }
-    }
-    if !defaults.admin_set("replicas") {
-        defaults.replicas = defaults.replicas.min(settings.max_replicas);
-    }
-    let allowed = &settings.allowed_versions;
-    let deprecated = &settings.deprecated_versions;
-    // A built-in default on a deprecated major would warn the user about a version they never
-    // chose. Without an allowedVersions list there is nothing newer known to move to.
-    let version_fits = Version::parse(&defaults.version).is_ok_and(|version| {
-        let major = version.major();
-        (allowed.is_empty() || allowed.contains(&major))
-            && (allowed.is_empty() || !deprecated.contains(&major))
-    });
-    if !defaults.admin_set("version") && !version_fits {
-        let current = allowed
-            .iter()
-            .filter(|major| !settings.deprecated_versions.contains(major))
-            .max()
-            .or_else(|| allowed.iter().max());
-        if let Some(major) = current {
-            defaults.version = major.to_string().into();
-        }
-    }
 }
