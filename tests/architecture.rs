@@ -325,3 +325,41 @@ fn a_grouped_crate_import_is_read_as_its_paths() {
         ["model::fields::A", "model::fields::B", "rules::create"]
     );
 }
+
+/// Tests read as a story when a line fits on a screen: none over 120 characters, in every test
+/// folder of the workspace.
+#[test]
+fn no_test_line_is_over_120_characters() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut long = Vec::new();
+    let folders = [
+        "tests",
+        "e2e-tests/tests",
+        "policy-run/tests",
+        "e2e-tests/wasmtime-host/tests",
+    ];
+    for folder in folders {
+        let mut files = Vec::new();
+        collect_rust_files(&root.join(folder), &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (number, line) in text.lines().enumerate() {
+                if line.chars().count() > 120 {
+                    long.push(format!("{}:{}", file.display(), number + 1));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "lines over 120 characters: {long:?}");
+}
+
+fn collect_rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_rust_files(&path, files);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+}

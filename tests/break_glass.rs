@@ -172,10 +172,15 @@ fn a_credentials_rotation_and_a_named_custom_rule_can_be_bypassed_together() {
 #[case::rule_not_listed(
     downgrade("versionPath,storageClassImmutable", REASON),
     Ok(ALLOWED),
-    "\"storageClassImmutable\" is not a rule the settings let anyone bypass (breakGlass.rules: versionPath, credentialsImmutable, team-label)"
+    "\"storageClassImmutable\" is not a rule the settings let anyone bypass (breakGlass.rules: versionPath, \
+        credentialsImmutable, team-label)"
 )]
 #[case::reason_missing(downgrade("versionPath", " "), Ok(ALLOWED), REASON_REQUIRED)]
-#[case::other_rules_refuse(with(downgrade("versionPath", REASON), "/spec/replicas", json!(40)), Ok(ALLOWED), OTHER_RULES_REFUSE)]
+#[case::other_rules_refuse(
+    with(downgrade("versionPath", REASON), "/spec/replicas", json!(40)),
+    Ok(ALLOWED),
+    OTHER_RULES_REFUSE
+)]
 fn an_exception_not_honoured_says_why(
     #[case] new: Value,
     #[case] answer: Result<&'static str, &'static str>,
@@ -280,12 +285,22 @@ fn an_object_the_rules_accept_needs_no_exception_and_no_lookup() {
 }
 
 #[rstest]
-#[case::not_bypassable(json!({"breakGlass": {"rules": ["storageGrow"]}}), "breakGlass.rules[0]: \"storageGrow\" cannot be bypassed")]
-#[case::a_format_rule(json!({"breakGlass": {"rules": ["version"]}}), "breakGlass.rules[0]: \"version\" cannot be bypassed")]
-#[case::unknown_rule(json!({"breakGlass": {"rules": ["teamLabel"]}}), "breakGlass.rules[0]: \"teamLabel\" is neither one of versionPath, credentialsImmutable, storageClassImmutable nor the name of a custom rule")]
+#[case::not_bypassable(json!({"breakGlass": {"rules": ["storageGrow"]}}), "breakGlass.rules[0]: \"storageGrow\" cannot \
+    be bypassed")]
+#[case::a_format_rule(json!({"breakGlass": {"rules": ["version"]}}), "breakGlass.rules[0]: \"version\" cannot be \
+    bypassed")]
+#[case::unknown_rule(json!({"breakGlass": {"rules": ["teamLabel"]}}), "breakGlass.rules[0]: \"teamLabel\" is neither \
+    one of versionPath, credentialsImmutable, storageClassImmutable nor the name of a custom rule")]
 #[case::no_rules(json!({"breakGlass": {}}), "breakGlass.rules: must list the rules that may be bypassed")]
-#[case::bad_verb(json!({"breakGlass": {"rules": ["versionPath"], "verb": "Bypass!"}}), "breakGlass.verb: must be an RBAC verb")]
-#[case::duplicate_names(json!({"customRules": [{"name": "a", "path": "$.a", "required": true}, {"name": "a", "path": "$.b", "required": true}]}), "customRules: the name \"a\" is given to more than one rule")]
+#[case::bad_verb(json!({"breakGlass": {"rules": ["versionPath"], "verb": "Bypass!"}}), "breakGlass.verb: must be an \
+    RBAC verb")]
+#[case::duplicate_names(
+    json!({"customRules": [
+        {"name": "a", "path": "$.a", "required": true},
+        {"name": "a", "path": "$.b", "required": true}
+    ]}),
+    "customRules: the name \"a\" is given to more than one rule"
+)]
 fn break_glass_settings_are_checked(#[case] settings: Value, #[case] expected: &str) {
     let response =
         sampledb_policy::settings::validate_settings_payload(settings.to_string().as_bytes());

@@ -95,7 +95,8 @@ enum Expect {
 #[case::secret_missing(
     create_request(sampledb()),
     healthy().split_off(1),
-    Expect::Finding("spec.credentials.secretName", "no Secret example-database-credentials in namespace shop: the database and backup Pods could not start")
+    Expect::Finding("spec.credentials.secretName", "no Secret example-database-credentials in namespace shop: the \
+        database and backup Pods could not start")
 )]
 #[case::secret_lacks_keys(
     create_request(sampledb()),
@@ -131,7 +132,8 @@ enum Expect {
 #[case::lookup_fails(
     create_request(sampledb()),
     vec![],
-    Expect::LookupFailure("cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/get_resource) failed: connection refused")
+    Expect::LookupFailure("cannot check the cluster: looking up Secret shop/example-database-credentials \
+        (kubernetes/get_resource) failed: connection refused")
 )]
 fn every_outcome_under_every_mode(
     #[case] request: Value,
@@ -228,10 +230,12 @@ fn no_lookup_where_nothing_depends_on_it(#[case] request: Value) {
 }
 
 #[rstest]
-#[case::mode(json!({"storageClassCheck": "Strict"}), "storageClassCheck: must be one of Off, Warn, Deny, got \"Strict\"")]
+#[case::mode(json!({"storageClassCheck": "Strict"}), "storageClassCheck: must be one of Off, Warn, Deny, got \
+    \"Strict\"")]
 #[case::mode_type(json!({"credentialsSecretCheck": true}), "credentialsSecretCheck: must be a string, got true")]
 #[case::mode_number(json!({"credentialsSecretCheck": 1}), "credentialsSecretCheck: must be a string, got 1")]
-#[case::keys_type(json!({"credentialsSecretKeys": "password"}), "credentialsSecretKeys: must be a list, got \"password\"")]
+#[case::keys_type(json!({"credentialsSecretKeys": "password"}), "credentialsSecretKeys: must be a list, got \
+    \"password\"")]
 #[case::keys_empty(json!({"credentialsSecretKeys": [""]}), "credentialsSecretKeys: a key may not be empty")]
 fn invalid_check_settings_are_refused(#[case] settings: Value, #[case] expected: &str) {
     let bytes = sampledb_policy::validate_settings(settings.to_string().as_bytes()).unwrap();
@@ -260,7 +264,8 @@ fn configured_secret_keys_are_the_ones_required() {
     assert_eq!(
         violations(&response),
         vec![
-            "spec.credentials.secretName: Invalid value: \"example-database-credentials\": the Secret lacks the keys dsn"
+            "spec.credentials.secretName: Invalid value: \"example-database-credentials\": the Secret lacks the keys \
+                dsn"
         ]
     );
 }
@@ -284,11 +289,17 @@ fn run_against(request: Value, view: &dyn ClusterView) -> ValidationResponse {
 
 #[rstest]
 #[case::secret_of_another_name(
-    vec![{ let mut s = secret(&["username", "password"]); s["metadata"]["name"] = json!("other"); s }, class("standard", true, true)],
+    vec![
+        { let mut s = secret(&["username", "password"]); s["metadata"]["name"] = json!("other"); s },
+        class("standard", true, true)
+    ],
     "spec.credentials.secretName: Not found: no Secret example-database-credentials in namespace shop"
 )]
 #[case::secret_of_another_namespace(
-    vec![{ let mut s = secret(&["username", "password"]); s["metadata"]["namespace"] = json!("other"); s }, class("standard", true, true)],
+    vec![
+        { let mut s = secret(&["username", "password"]); s["metadata"]["namespace"] = json!("other"); s },
+        class("standard", true, true)
+    ],
     "spec.credentials.secretName: Not found: no Secret example-database-credentials in namespace shop"
 )]
 #[case::class_of_another_name(
@@ -397,7 +408,8 @@ fn a_failed_class_read_stops_before_the_class_list() {
     assert_eq!(
         response.message.as_deref(),
         Some(
-            "cannot check the cluster: looking up the StorageClasses (kubernetes/get_resource) failed: storageclasses.storage.k8s.io is forbidden (Forbidden)"
+            "cannot check the cluster: looking up the StorageClasses (kubernetes/get_resource) failed: \
+                storageclasses.storage.k8s.io is forbidden (Forbidden)"
         )
     );
 }

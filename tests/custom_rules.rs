@@ -35,7 +35,8 @@ fn forbidden_matches_are_named_by_their_location() {
     assert_eq!(
         violations(&response),
         [
-            "metadata.annotations[example.com/legacy]: Forbidden: is forbidden (custom rule $.metadata.annotations['example.com/legacy'])"
+            "metadata.annotations[example.com/legacy]: Forbidden: is forbidden (custom rule \
+                $.metadata.annotations['example.com/legacy'])"
         ]
     );
     assert!(create(sampledb(), settings).accepted);
@@ -44,7 +45,8 @@ fn forbidden_matches_are_named_by_their_location() {
 #[test]
 fn allowed_values_checks_every_match() {
     let settings = json!({"customRules": [
-        {"path": "$.spec.resources.limits.*", "allowedValues": ["1", "2", "1Gi", "2Gi"], "message": "use a standard size"}
+        {"path": "$.spec.resources.limits.*", "allowedValues": ["1", "2", "1Gi", "2Gi"], "message": "use a standard \
+            size"}
     ]});
     let object = with(
         sampledb(),
@@ -55,7 +57,8 @@ fn allowed_values_checks_every_match() {
     assert_eq!(
         violations(&response),
         [
-            "spec.resources.limits.cpu: Invalid value: \"3\": use a standard size (custom rule $.spec.resources.limits.*)"
+            "spec.resources.limits.cpu: Invalid value: \"3\": use a standard size (custom rule \
+                $.spec.resources.limits.*)"
         ]
     );
 }
@@ -75,7 +78,8 @@ fn rules_see_the_defaulted_object() {
     assert_eq!(
         violations(&response),
         [
-            "spec.deletionPolicy: Invalid value: \"Delete\": must be one of \"Snapshot\", \"Retain\" (custom rule $.spec.deletionPolicy)"
+            "spec.deletionPolicy: Invalid value: \"Delete\": must be one of \"Snapshot\", \"Retain\" (custom rule \
+                $.spec.deletionPolicy)"
         ]
     );
 }
@@ -83,14 +87,16 @@ fn rules_see_the_defaulted_object() {
 #[test]
 fn filters_select_matches() {
     let settings = json!({"customRules": [
-        {"path": "$.spec[?@.suspend == true]", "forbidden": true, "message": "backups may not be suspended in production"}
+        {"path": "$.spec[?@.suspend == \
+            true]", "forbidden": true, "message": "backups may not be suspended in production"}
     ]});
     let suspended = with(sampledb(), "/spec/backup/suspend", json!(true));
     let response = create(suspended, settings.clone());
     assert_eq!(
         violations(&response),
         [
-            "spec.backup: Forbidden: backups may not be suspended in production (custom rule $.spec[?@.suspend == true])"
+            "spec.backup: Forbidden: backups may not be suspended in production (custom rule $.spec[?@.suspend == \
+                true])"
         ]
     );
     assert!(create(sampledb(), settings).accepted);

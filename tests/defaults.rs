@@ -211,15 +211,43 @@ fn rejected_requests_carry_no_mutation() {
 #[rstest::rstest]
 #[case::storage_raised_to_min(json!({"minStorage": "10Gi"}), "/spec/storage/size", json!("10Gi"))]
 #[case::storage_lowered_to_max(json!({"maxStorage": "512Mi"}), "/spec/storage/size", json!("512Mi"))]
-#[case::storage_inside_bounds_kept(json!({"minStorage": "512Mi", "maxStorage": "2Gi"}), "/spec/storage/size", json!("1Gi"))]
+#[case::storage_inside_bounds_kept(
+    json!({"minStorage": "512Mi", "maxStorage": "2Gi"}),
+    "/spec/storage/size",
+    json!("1Gi")
+)]
 #[case::version_newest_allowed(json!({"allowedVersions": ["14", "15"]}), "/spec/version", json!("15"))]
-#[case::version_newest_not_deprecated(json!({"allowedVersions": ["14", "15"], "deprecatedVersions": ["15"]}), "/spec/version", json!("14"))]
+#[case::version_newest_not_deprecated(
+    json!({"allowedVersions": ["14", "15"], "deprecatedVersions": ["15"]}),
+    "/spec/version",
+    json!("14")
+)]
 #[case::version_kept_when_allowed(json!({"allowedVersions": ["16", "17"]}), "/spec/version", json!("16"))]
-#[case::admin_default_wins(json!({"allowedVersions": ["16", "17"], "defaults": {"version": "17"}}), "/spec/version", json!("17"))]
-#[case::built_in_moves_off_a_deprecated_major(json!({"allowedVersions": ["15", "16", "17"], "deprecatedVersions": ["16"]}), "/spec/version", json!("17"))]
-#[case::built_in_moves_to_an_older_major_when_newer_are_deprecated(json!({"allowedVersions": ["15", "16", "17"], "deprecatedVersions": ["16", "17"]}), "/spec/version", json!("15"))]
-#[case::all_deprecated_newest_allowed(json!({"allowedVersions": ["15", "16"], "deprecatedVersions": ["15", "16"]}), "/spec/version", json!("16"))]
-#[case::admin_default_on_deprecated_major_kept(json!({"allowedVersions": ["16", "17"], "deprecatedVersions": ["16"], "defaults": {"version": "16"}}), "/spec/version", json!("16"))]
+#[case::admin_default_wins(
+    json!({"allowedVersions": ["16", "17"], "defaults": {"version": "17"}}),
+    "/spec/version",
+    json!("17")
+)]
+#[case::built_in_moves_off_a_deprecated_major(
+    json!({"allowedVersions": ["15", "16", "17"], "deprecatedVersions": ["16"]}),
+    "/spec/version",
+    json!("17")
+)]
+#[case::built_in_moves_to_an_older_major_when_newer_are_deprecated(
+    json!({"allowedVersions": ["15", "16", "17"], "deprecatedVersions": ["16", "17"]}),
+    "/spec/version",
+    json!("15")
+)]
+#[case::all_deprecated_newest_allowed(
+    json!({"allowedVersions": ["15", "16"], "deprecatedVersions": ["15", "16"]}),
+    "/spec/version",
+    json!("16")
+)]
+#[case::admin_default_on_deprecated_major_kept(
+    json!({"allowedVersions": ["16", "17"], "deprecatedVersions": ["16"], "defaults": {"version": "16"}}),
+    "/spec/version",
+    json!("16")
+)]
 fn unset_defaults_follow_the_bounds(
     #[case] settings: Value,
     #[case] pointer: &str,

@@ -13,9 +13,18 @@ use sampledb_policy::model::findings::MAX_WARNING_CHARS;
 use serde_json::{Value, json};
 use std::cell::RefCell;
 
-const SECRET_OK: &str = r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"example-database-credentials","namespace":"shop"},"data":{"username":"eA==","password":"eA=="}}"#;
-const PROBE_NOT_FOUND: &str = "Cannot find storage.k8s.io/v1/StorageClass named 'sampledb-policy-read-probe' inside of namespace 'None'";
-const DEFAULT_CLASSES: &str = r#"{"apiVersion":"v1","kind":"List","items":[{"metadata":{"name":"standard","annotations":{"storageclass.kubernetes.io/is-default-class":"true"}},"allowVolumeExpansion":true}]}"#;
+const SECRET_OK: &str = concat!(
+    r#"{"apiVersion":"v1","kind":"Secret","#,
+    r#""metadata":{"name":"example-database-credentials","namespace":"shop"},"#,
+    r#""data":{"username":"eA==","password":"eA=="}}"#
+);
+const PROBE_NOT_FOUND: &str = "Cannot find storage.k8s.io/v1/StorageClass named 'sampledb-policy-read-probe' inside of \
+    namespace 'None'";
+const DEFAULT_CLASSES: &str = concat!(
+    r#"{"apiVersion":"v1","kind":"List","items":[{"metadata":{"name":"standard","#,
+    r#""annotations":{"storageclass.kubernetes.io/is-default-class":"true"}},"#,
+    r#""allowVolumeExpansion":true}]}"#
+);
 
 /// A host that answers each kind of lookup with fixed raw bytes (or an error), and records the
 /// payload of every call the module made.
@@ -118,7 +127,8 @@ fn an_object_of_another_kind_is_not_the_secret() {
     assert_eq!(
         response.message.as_deref(),
         Some(
-            "cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/get_resource) failed: the host answered with a ConfigMap, not a Secret"
+            "cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/get_resource) \
+                failed: the host answered with a ConfigMap, not a Secret"
         )
     );
 }
@@ -148,7 +158,11 @@ fn host_error(first_line: &str) -> String {
     )
 }
 
-const FORBIDDEN: &str = r#"secrets "example-database-credentials" is forbidden: User "system:serviceaccount:kubewarden:policy-server" cannot get resource "secrets" in API group "" in the namespace "shop""#;
+const FORBIDDEN: &str = concat!(
+    r#"secrets "example-database-credentials" is forbidden: "#,
+    r#"User "system:serviceaccount:kubewarden:policy-server" cannot get resource "secrets" "#,
+    r#"in API group "" in the namespace "shop""#
+);
 
 #[rstest]
 #[case::kube_rs_chain(host_error(FORBIDDEN))]
@@ -174,7 +188,8 @@ fn a_failed_lookup_is_told_on_one_short_line_that_names_it_first(#[case] error: 
     }
     assert!(
         warnings[0].starts_with(
-            "cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/get_resource) failed, the check was skipped: "
+            "cannot check the cluster: looking up Secret shop/example-database-credentials (kubernetes/get_resource) \
+                failed, the check was skipped: "
         ),
         "{}",
         warnings[0]

@@ -16,7 +16,10 @@ fn document() -> Value {
         "kind": "SampleDB",
         "metadata": {
             "name": "orders",
-            "labels": {"team": "payments", "tier": "gold", "app.kubernetes.io/name": "orders", "": "empty", "ünï": "côdé"},
+            "labels": {
+                "team": "payments", "tier": "gold", "app.kubernetes.io/name": "orders",
+                "": "empty", "ünï": "côdé"
+            },
             "annotations": {"example.com/legacy": "yes", "quote'key": "1", "dq\"key": "2"},
             "finalizers": ["a", "b", "c"]
         },

@@ -16,7 +16,9 @@ fn delete_of_a_protected_sampledb_is_refused_with_how_to_unprotect() {
     assert_eq!(
         response.message.as_deref(),
         Some(
-            "SampleDB \"example-database\" is protected from deletion (spec.deletionProtection: true); switch protection off first with `kubectl patch sampledb example-database -n shop --type merge -p '{\"spec\":{\"deletionProtection\":false}}'`, then delete it again"
+            "SampleDB \"example-database\" is protected from deletion (spec.deletionProtection: true); switch \
+                protection off first with `kubectl patch sampledb example-database -n shop --type merge -p \
+                '{\"spec\":{\"deletionProtection\":false}}'`, then delete it again"
         )
     );
 }

@@ -12,9 +12,7 @@ use policy_run::review::{self, admission_request};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use sampledb_e2e::fixtures::root;
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -268,7 +266,10 @@ fn examples_validate_against_the_sampledb_crd() {
         let errors = schema_errors(&schema, &example);
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
-    let typo = json!({"apiVersion": "example.com/v1alpha1", "kind": "SampleDB", "metadata": {}, "spec": {"replica": 3}});
+    let typo = json!({
+        "apiVersion": "example.com/v1alpha1", "kind": "SampleDB", "metadata": {},
+        "spec": {"replica": 3}
+    });
     assert!(
         !schema_errors(&schema, &typo).is_empty(),
         "unknown spec fields are refused"

@@ -137,7 +137,10 @@ fn mutating_false_turns_a_mutation_into_a_rejection() {
     );
     assert!(answer.get("patch").is_none());
     // With applyDefaults: false the same policy accepts a complete object.
-    let manifest = json!({"kind": "ClusterAdmissionPolicy", "spec": {"mutating": false, "settings": {"applyDefaults": false}}});
+    let manifest = json!({
+        "kind": "ClusterAdmissionPolicy",
+        "spec": {"mutating": false, "settings": {"applyDefaults": false}}
+    });
     let config = PolicyConfig::from_manifest(&manifest).unwrap();
     let answer = review::run(wasm(), &request_fixture("create-valid"), &config).unwrap();
     assert_eq!(answer["allowed"], json!(true));
@@ -145,7 +148,10 @@ fn mutating_false_turns_a_mutation_into_a_rejection() {
 
 #[test]
 fn monitor_mode_accepts_and_keeps_the_warnings() {
-    let manifest = json!({"kind": "ClusterAdmissionPolicy", "spec": {"mode": "monitor", "mutating": true, "settings": {}}});
+    let manifest = json!({
+        "kind": "ClusterAdmissionPolicy",
+        "spec": {"mode": "monitor", "mutating": true, "settings": {}}
+    });
     let config = PolicyConfig::from_manifest(&manifest).unwrap();
     let answer = review::run(wasm(), &request_fixture("create-many-violations"), &config).unwrap();
     assert_eq!(answer["allowed"], json!(true));

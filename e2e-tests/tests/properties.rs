@@ -8,17 +8,8 @@ use common::generators::*;
 use common::*;
 use policy_run::{Evaluator, NativePolicy};
 use proptest::prelude::*;
+use sampledb_policy::rules::defaults::only_adds;
 use serde_json::{Value, json};
-
-/// Every value the user wrote is still there, unchanged.
-fn preserved(original: &Value, mutated: &Value) -> bool {
-    match (original, mutated) {
-        (Value::Object(before), Value::Object(after)) => before
-            .iter()
-            .all(|(key, value)| after.get(key).is_some_and(|now| preserved(value, now))),
-        _ => original == mutated,
-    }
-}
 
 #[test]
 fn wasm_and_native_agree_and_answers_are_deterministic() {
@@ -78,7 +69,7 @@ fn defaulting_only_adds_preserves_user_values_and_is_idempotent() {
                 prop_assert_eq!(&operation["op"], &json!("add"), "patch {}", patch);
             }
             prop_assert!(
-                preserved(&object, mutated),
+                only_adds(&object, mutated),
                 "a user value changed: {} -> {}",
                 object,
                 mutated

@@ -12,10 +12,9 @@ use policy_run::{Evaluator, PolicyConfig};
 use sampledb_policy::settings::{DEFAULTS_KEYS, SETTINGS_KEYS, Settings};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 fn root_file(name: &str) -> Value {
-    read_yaml_or_json(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name)).unwrap()
+    read_yaml_or_json(&sampledb_e2e::fixtures::root().join(name)).unwrap()
 }
 
 /// Every question, sub-questions included, as (variable, default).

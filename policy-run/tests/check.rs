@@ -135,7 +135,14 @@ fn multi_document_stdin_skips_other_kinds_and_fills_the_namespace() {
         &input,
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("✓ shop/orders accepted, defaults added: spec.backup, spec.credentials, spec.deletionPolicy, spec.replicas, spec.storage, spec.version\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "✓ shop/orders accepted, defaults added: spec.backup, spec.credentials, \
+        spec.deletionPolicy, spec.replicas, spec.storage, spec.version\n"
+        ),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("✓ finance/ledger accepted, defaults added:"),
@@ -228,7 +235,14 @@ fn monitor_mode_reports_but_exits_0() {
         "",
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.starts_with("monitor mode: violations are reported, nothing is refused\n✗ shop/reporting-db rejected (monitor: accepted)\n    spec.version: "), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with(
+            "monitor mode: violations are reported, nothing is refused\n✗ shop/reporting-db \
+        rejected (monitor: accepted)\n    spec.version: "
+        ),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .ends_with("0 accepted, 1 rejected, 0 warnings, 0 skipped\n"),
@@ -249,7 +263,14 @@ fn mutating_false_refuses_an_object_that_needs_a_default() {
         &sampledb(Some("shop"), "orders", json!({})),
     );
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("✗ shop/orders rejected\n    Request rejected by policy sampledb-policy. The policy attempted to mutate the request"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "✗ shop/orders rejected\n    Request rejected by policy sampledb-policy. The policy \
+        attempted to mutate the request"
+        ),
+        "{}",
+        run.stdout
+    );
     // validate-only: applyDefaults off, so a missing field is a violation rather than a default.
     let run = check(
         &["--policy-path", VALIDATE_ONLY, "-"],

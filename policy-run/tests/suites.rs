@@ -134,7 +134,8 @@ fn a_wrong_expectation_fails_with_expected_against_actual() {
     "cannot read"
 )]
 #[case::invalid_settings(
-    "settings: {maxReplicas: -1}\ncases:\n  - name: a\n    object: EXAMPLES/good-minimal-sampledb.yaml\n    expect: {allowed: true}\n",
+    "settings: {maxReplicas: -1}\ncases:\n  - name: a\n    object: EXAMPLES/good-minimal-sampledb.yaml\n    expect: \
+        {allowed: true}\n",
     "Provided settings are not valid: maxReplicas"
 )]
 #[case::no_policy(

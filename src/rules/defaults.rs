@@ -100,3 +100,16 @@ fn child_object<'m, 'a>(
     }
     map.get_mut(key).and_then(Node::as_object_mut)
 }
+
+/// The contract's promise about defaults, as the property tests and the fuzzer check it: every
+/// value the user wrote is still in the mutated object, unchanged (test-support).
+#[cfg(any(test, feature = "test-support"))]
+pub fn only_adds(original: &serde_json::Value, mutated: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (original, mutated) {
+        (Value::Object(before), Value::Object(after)) => before
+            .iter()
+            .all(|(key, value)| after.get(key).is_some_and(|now| only_adds(value, now))),
+        _ => original == mutated,
+    }
+}

@@ -9,9 +9,7 @@ use serde_json::{Map, Value, json};
 use std::path::Path;
 
 fn settings_fixture(fixtures: &Path, name: &str) -> Value {
-    let path = fixtures.join("settings").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    sampledb_e2e::fixtures::read_json(&fixtures.join("settings").join(format!("{name}.json")))
 }
 
 fn pick(values: Vec<Value>) -> impl Strategy<Value = Value> {
@@ -89,7 +87,10 @@ fn backup() -> impl Strategy<Value = Value> {
 
 fn spec() -> impl Strategy<Value = Value> {
     (
-        maybe(pick(vec![json!("16"), json!("16.4"), json!("15.2.1"), json!("latest"), json!("v16"), json!(16), json!(null)])),
+        maybe(pick(vec![
+            json!("16"), json!("16.4"), json!("15.2.1"), json!("latest"), json!("v16"), json!(16),
+            json!(null)
+        ])),
         maybe(pick(vec![json!(1), json!(3), json!(4), json!(0), json!(12), json!("3"), json!(2.5), json!(null)])),
         maybe(storage()),
         maybe(pick(vec![

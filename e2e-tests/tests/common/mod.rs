@@ -5,26 +5,18 @@ pub mod api_server;
 pub mod generators;
 
 use policy_run::{WasmPolicy, default_module_path};
-use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+/// `e2e-tests/fixtures`.
 pub fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    sampledb_e2e::fixtures::dir()
 }
 
-pub fn read_json(path: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-pub fn request_fixture(name: &str) -> Value {
-    read_json(&fixtures().join("requests").join(format!("{name}.json")))
-}
-
-pub fn settings_fixture(name: &str) -> Value {
-    read_json(&fixtures().join("settings").join(format!("{name}.json")))
-}
+#[allow(unused_imports)]
+pub use sampledb_e2e::fixtures::{
+    read_json, request as request_fixture, settings as settings_fixture,
+};
 
 /// The real policy.wasm, compiled once for the whole test binary as policy-server does.
 pub fn wasm() -> &'static WasmPolicy {

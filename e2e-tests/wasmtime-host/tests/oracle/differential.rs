@@ -16,23 +16,17 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use sampledb_wasmtime_host::WasmtimePolicy;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 const GENERATED_REQUESTS: u32 = 2_000;
 
+use sampledb_e2e::fixtures::settings as settings_fixture;
+use sampledb_e2e::fixtures::{dir as fixtures, request as request_fixture, root};
+
 fn e2e_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn fixtures() -> PathBuf {
-    e2e_dir().join("fixtures")
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    root().join("e2e-tests")
 }
 
 fn module_bytes(name: &str) -> Vec<u8> {
@@ -152,14 +146,6 @@ fn fixture_names(folder: &str, extension: &str) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-fn request_fixture(name: &str) -> Value {
-    read_json(&fixtures().join("requests").join(format!("{name}.json")))
-}
-
-fn settings_fixture(name: &str) -> Value {
-    read_json(&fixtures().join("settings").join(format!("{name}.json")))
 }
 
 /// Every suite the project ships: its own cases and the suites users start from.

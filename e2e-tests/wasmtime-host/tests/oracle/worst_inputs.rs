@@ -232,7 +232,8 @@ fn the_worst_inputs_get_bounded_answers_in_time() {
         assert!(answer.len() <= 64 * 1024, "{label}: {} bytes", answer.len());
         let footprint = runner.footprint("validate", &payload).unwrap();
         eprintln!(
-            "worst input on wasmtime: {label}: request {} bytes, answer {} bytes, {:.1} ms, module memory at its peak {:.1} MiB",
+            "worst input on wasmtime: {label}: request {} bytes, answer {} bytes, {:.1} ms, \
+             module memory at its peak {:.1} MiB",
             payload.len(),
             answer.len(),
             elapsed.as_secs_f64() * 1e3,
