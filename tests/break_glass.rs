@@ -285,15 +285,24 @@ fn an_object_the_rules_accept_needs_no_exception_and_no_lookup() {
 }
 
 #[rstest]
-#[case::not_bypassable(json!({"breakGlass": {"rules": ["storageGrow"]}}), "breakGlass.rules[0]: \"storageGrow\" cannot \
-    be bypassed")]
-#[case::a_format_rule(json!({"breakGlass": {"rules": ["version"]}}), "breakGlass.rules[0]: \"version\" cannot be \
-    bypassed")]
-#[case::unknown_rule(json!({"breakGlass": {"rules": ["teamLabel"]}}), "breakGlass.rules[0]: \"teamLabel\" is neither \
-    one of versionPath, credentialsImmutable, storageClassImmutable nor the name of a custom rule")]
+#[case::not_bypassable(
+    json!({"breakGlass": {"rules": ["storageGrow"]}}),
+    "breakGlass.rules[0]: \"storageGrow\" cannot be bypassed"
+)]
+#[case::a_format_rule(
+    json!({"breakGlass": {"rules": ["version"]}}),
+    "breakGlass.rules[0]: \"version\" cannot be bypassed"
+)]
+#[case::unknown_rule(
+    json!({"breakGlass": {"rules": ["teamLabel"]}}),
+    "breakGlass.rules[0]: \"teamLabel\" is neither one of versionPath, credentialsImmutable, storageClassImmutable nor \
+        the name of a custom rule"
+)]
 #[case::no_rules(json!({"breakGlass": {}}), "breakGlass.rules: must list the rules that may be bypassed")]
-#[case::bad_verb(json!({"breakGlass": {"rules": ["versionPath"], "verb": "Bypass!"}}), "breakGlass.verb: must be an \
-    RBAC verb")]
+#[case::bad_verb(
+    json!({"breakGlass": {"rules": ["versionPath"], "verb": "Bypass!"}}),
+    "breakGlass.verb: must be an RBAC verb"
+)]
 #[case::duplicate_names(
     json!({"customRules": [
         {"name": "a", "path": "$.a", "required": true},

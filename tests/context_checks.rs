@@ -230,12 +230,16 @@ fn no_lookup_where_nothing_depends_on_it(#[case] request: Value) {
 }
 
 #[rstest]
-#[case::mode(json!({"storageClassCheck": "Strict"}), "storageClassCheck: must be one of Off, Warn, Deny, got \
-    \"Strict\"")]
+#[case::mode(
+    json!({"storageClassCheck": "Strict"}),
+    "storageClassCheck: must be one of Off, Warn, Deny, got \"Strict\""
+)]
 #[case::mode_type(json!({"credentialsSecretCheck": true}), "credentialsSecretCheck: must be a string, got true")]
 #[case::mode_number(json!({"credentialsSecretCheck": 1}), "credentialsSecretCheck: must be a string, got 1")]
-#[case::keys_type(json!({"credentialsSecretKeys": "password"}), "credentialsSecretKeys: must be a list, got \
-    \"password\"")]
+#[case::keys_type(
+    json!({"credentialsSecretKeys": "password"}),
+    "credentialsSecretKeys: must be a list, got \"password\""
+)]
 #[case::keys_empty(json!({"credentialsSecretKeys": [""]}), "credentialsSecretKeys: a key may not be empty")]
 fn invalid_check_settings_are_refused(#[case] settings: Value, #[case] expected: &str) {
     let bytes = sampledb_policy::validate_settings(settings.to_string().as_bytes()).unwrap();

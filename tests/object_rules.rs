@@ -23,16 +23,26 @@ fn check(object: Value, settings: Value, expected: &[String]) {
 
 #[rstest]
 #[case::valid("example-database", json!({}), vec![])]
-#[case::not_dns1035("Example_DB", json!({}), vec![format!("metadata.name: Invalid value: \"Example_DB\": \
-    {DNS1035_LABEL}")])]
+#[case::not_dns1035(
+    "Example_DB",
+    json!({}),
+    vec![format!("metadata.name: Invalid value: \"Example_DB\": {DNS1035_LABEL}")]
+)]
 #[case::starts_with_digit("1db", json!({}), vec![format!("metadata.name: Invalid value: \"1db\": {DNS1035_LABEL}")])]
 #[case::non_ascii("bäse", json!({}), vec![format!("metadata.name: Invalid value: \"bäse\": {DNS1035_LABEL}")])]
 #[case::at_default_limit(&"a".repeat(50), json!({}), vec![])]
-#[case::over_default_limit(&"a".repeat(51), json!({}), vec![format!("metadata.name: Invalid value: \"{}\": must be no \
-    more than 50 characters, so that the StatefulSet, PVC and Job names derived from it fit in 63", "a".repeat(51))])]
-#[case::over_configured_limit("orders", json!({"maxNameLength": 5}), vec!["metadata.name: Invalid value: \"orders\": \
-    must be no more than 5 characters, so that the StatefulSet, PVC and Job names derived from it fit in \
-    63".to_string()])]
+#[case::over_default_limit(
+    &"a".repeat(51),
+    json!({}),
+    vec![format!("metadata.name: Invalid value: \"{}\": must be no more than 50 characters, so that the StatefulSet, \
+        PVC and Job names derived from it fit in 63", "a".repeat(51))]
+)]
+#[case::over_configured_limit(
+    "orders",
+    json!({"maxNameLength": 5}),
+    vec!["metadata.name: Invalid value: \"orders\": must be no more than 5 characters, so that the StatefulSet, PVC \
+        and Job names derived from it fit in 63".to_string()]
+)]
 fn name_rule(#[case] name: &str, #[case] settings: Value, #[case] expected: Vec<String>) {
     let object = with(sampledb(), "/metadata/name", json!(name));
     let object = with(
@@ -96,12 +106,18 @@ fn generate_name_prefixes(#[case] prefix: &str, #[case] expected: Vec<String>) {
 #[case::major_minor_patch(json!("16.4.1"), json!({}), vec![])]
 #[case::latest(json!("latest"), json!({}), vec![format!("spec.version: Invalid value: \"latest\": {LATEST_REFUSED}")])]
 #[case::prefixed(json!("v16"), json!({}), vec![format!("spec.version: Invalid value: \"v16\": {VERSION_FORMAT}")])]
-#[case::four_parts(json!("16.4.1.1"), json!({}), vec![format!("spec.version: Invalid value: \"16.4.1.1\": \
-    {VERSION_FORMAT}")])]
+#[case::four_parts(
+    json!("16.4.1.1"),
+    json!({}),
+    vec![format!("spec.version: Invalid value: \"16.4.1.1\": {VERSION_FORMAT}")]
+)]
 #[case::number(json!(16), json!({}), vec![format!("spec.version: Invalid value: 16: {VERSION_NOT_STRING}")])]
 #[case::allowed(json!("17.1"), json!({"allowedVersions": ["16", "17"]}), vec![])]
-#[case::not_allowed(json!("14.2"), json!({"allowedVersions": ["15", "16"]}), vec!["spec.version: Invalid value: \
-    \"14.2\": major 14 is not allowed (allowed majors: 15, 16)".to_string()])]
+#[case::not_allowed(
+    json!("14.2"),
+    json!({"allowedVersions": ["15", "16"]}),
+    vec!["spec.version: Invalid value: \"14.2\": major 14 is not allowed (allowed majors: 15, 16)".to_string()]
+)]
 fn version_rule(#[case] version: Value, #[case] settings: Value, #[case] expected: Vec<String>) {
     check(
         with(sampledb(), "/spec/version", version),
@@ -137,10 +153,16 @@ fn deprecated_major_is_accepted_with_a_warning() {
 #[case::zero(json!(0), json!({}), vec!["spec.replicas: Invalid value: 0: must be between 1 and 9".to_string()])]
 #[case::negative(json!(-3), json!({}), vec!["spec.replicas: Invalid value: -3: must be between 1 and 9".to_string()])]
 #[case::above_max(json!(11), json!({}), vec!["spec.replicas: Invalid value: 11: must be between 1 and 9".to_string()])]
-#[case::above_configured_max(json!(5), json!({"maxReplicas": 3}), vec!["spec.replicas: Invalid value: 5: must be \
-    between 1 and 3".to_string()])]
-#[case::beyond_u64(json!(1e30), json!({}), vec![format!("spec.replicas: Invalid value: 1e+30: \
-    {REPLICAS_NOT_INTEGER}")])]
+#[case::above_configured_max(
+    json!(5),
+    json!({"maxReplicas": 3}),
+    vec!["spec.replicas: Invalid value: 5: must be between 1 and 3".to_string()]
+)]
+#[case::beyond_u64(
+    json!(1e30),
+    json!({}),
+    vec![format!("spec.replicas: Invalid value: 1e+30: {REPLICAS_NOT_INTEGER}")]
+)]
 #[case::string(json!("3"), json!({}), vec![format!("spec.replicas: Invalid value: \"3\": {REPLICAS_NOT_INTEGER}")])]
 #[case::fraction(json!(2.5), json!({}), vec![format!("spec.replicas: Invalid value: 2.5: {REPLICAS_NOT_INTEGER}")])]
 fn replicas_rule(#[case] replicas: Value, #[case] settings: Value, #[case] expected: Vec<String>) {
@@ -169,14 +191,24 @@ fn even_replica_count_is_accepted_with_a_warning() {
 #[case::binary(json!("20Gi"), json!({}), vec![])]
 #[case::number(json!(1073741824), json!({}), vec![])]
 #[case::decimal_exponent(json!("5e9"), json!({}), vec![])]
-#[case::unit_typo(json!("20GB"), json!({}), vec!["spec.storage.size: Invalid value: \"20GB\": must be a Kubernetes \
-    quantity such as 20Gi, 500m or 1.5 (number, then an optional suffix Ki Mi Gi Ti Pi Ei n u m k M G T P \
-    E)".to_string()])]
+#[case::unit_typo(
+    json!("20GB"),
+    json!({}),
+    vec!["spec.storage.size: Invalid value: \"20GB\": must be a Kubernetes quantity such as 20Gi, 500m or 1.5 (number, \
+        then an optional suffix Ki Mi Gi Ti Pi Ei n u m k M G T P E)".to_string()]
+)]
 #[case::zero(json!("0"), json!({}), vec![format!("spec.storage.size: Invalid value: \"0\": {STORAGE_NOT_POSITIVE}")])]
-#[case::negative(json!("-1Gi"), json!({}), vec![format!("spec.storage.size: Invalid value: \"-1Gi\": \
-    {STORAGE_NOT_POSITIVE}")])]
-#[case::huge(json!("999999999999999999999Ei"), json!({}), vec!["spec.storage.size: Invalid value: \
-    \"999999999999999999999Ei\": is too large (or has too many digits) to be a quantity".to_string()])]
+#[case::negative(
+    json!("-1Gi"),
+    json!({}),
+    vec![format!("spec.storage.size: Invalid value: \"-1Gi\": {STORAGE_NOT_POSITIVE}")]
+)]
+#[case::huge(
+    json!("999999999999999999999Ei"),
+    json!({}),
+    vec!["spec.storage.size: Invalid value: \"999999999999999999999Ei\": is too large (or has too many digits) to be a \
+        quantity".to_string()]
+)]
 #[case::below_min(
     json!("5Gi"),
     json!({"minStorage": "10Gi", "defaults": {"storageSize": "10Gi"}}),
@@ -187,10 +219,16 @@ fn even_replica_count_is_accepted_with_a_warning() {
     json!({"minStorage": "10Gi", "defaults": {"storageSize": "10Gi"}}),
     vec![]
 )]
-#[case::above_max(json!("2Ti"), json!({"maxStorage": "1Ti"}), vec!["spec.storage.size: Invalid value: \"2Ti\": must be \
-    at most 1Ti".to_string()])]
-#[case::wrong_type(json!(["20Gi"]), json!({}), vec!["spec.storage.size: Invalid value: [\"20Gi\"]: must be a quantity \
-    such as \"20Gi\"".to_string()])]
+#[case::above_max(
+    json!("2Ti"),
+    json!({"maxStorage": "1Ti"}),
+    vec!["spec.storage.size: Invalid value: \"2Ti\": must be at most 1Ti".to_string()]
+)]
+#[case::wrong_type(
+    json!(["20Gi"]),
+    json!({}),
+    vec!["spec.storage.size: Invalid value: [\"20Gi\"]: must be a quantity such as \"20Gi\"".to_string()]
+)]
 fn storage_rule(#[case] size: Value, #[case] settings: Value, #[case] expected: Vec<String>) {
     check(
         with(sampledb(), "/spec/storage/size", size),
@@ -228,8 +266,11 @@ fn storage_size_is_required_without_defaults() {
     vec!["spec.storage.storageClassName: Invalid value: \"slow-hdd\": is not an allowed storage class (allowed: \
         fast-ssd, standard)".to_string()]
 )]
-#[case::wrong_type(json!(7), json!({}), vec!["spec.storage.storageClassName: Invalid value: 7: must be a \
-    string".to_string()])]
+#[case::wrong_type(
+    json!(7),
+    json!({}),
+    vec!["spec.storage.storageClassName: Invalid value: 7: must be a string".to_string()]
+)]
 fn storage_class_rule(
     #[case] class: Value,
     #[case] settings: Value,
@@ -261,9 +302,12 @@ fn storage_class_rule(
     vec!["spec.resources.requests.memory: Invalid value: \"8Gi\": must be less than or equal to limits.memory \
         4Gi".to_string()]
 )]
-#[case::invalid_quantity(json!({"limits": {"cpu": "two"}}), json!({}), vec!["spec.resources.limits.cpu: Invalid value: \
-    \"two\": must be a Kubernetes quantity such as 20Gi, 500m or 1.5 (number, then an optional suffix Ki Mi Gi Ti Pi \
-    Ei n u m k M G T P E)".to_string()])]
+#[case::invalid_quantity(
+    json!({"limits": {"cpu": "two"}}),
+    json!({}),
+    vec!["spec.resources.limits.cpu: Invalid value: \"two\": must be a Kubernetes quantity such as 20Gi, 500m or 1.5 \
+        (number, then an optional suffix Ki Mi Gi Ti Pi Ei n u m k M G T P E)".to_string()]
+)]
 #[case::negative(
     json!({"requests": {"ephemeral-storage": "-1Gi"}}),
     json!({}),
@@ -275,8 +319,11 @@ fn storage_class_rule(
     vec![format!("spec.resources.limits.memory: Required value: {LIMIT_REQUIRED}")]
 )]
 #[case::limits_given(json!({"limits": {"cpu": "1", "memory": "1Gi"}}), json!({"requireResourceLimits": true}), vec![])]
-#[case::wrong_type(json!({"requests": "lots"}), json!({}), vec!["spec.resources.requests: Invalid value: \"lots\": \
-    must be an object".to_string()])]
+#[case::wrong_type(
+    json!({"requests": "lots"}),
+    json!({}),
+    vec!["spec.resources.requests: Invalid value: \"lots\": must be an object".to_string()]
+)]
 fn resources_rule(
     #[case] resources: Value,
     #[case] settings: Value,
@@ -303,8 +350,10 @@ fn resource_limits_required_when_section_absent() {
 
 #[rstest]
 #[case::subdomain(json!("shop.db-credentials"), vec![])]
-#[case::upper_case(json!("DB_Credentials"), vec![format!("spec.credentials.secretName: Invalid value: \
-    \"DB_Credentials\": {DNS1123_SUBDOMAIN}")])]
+#[case::upper_case(
+    json!("DB_Credentials"),
+    vec![format!("spec.credentials.secretName: Invalid value: \"DB_Credentials\": {DNS1123_SUBDOMAIN}")]
+)]
 #[case::wrong_type(json!(true), vec!["spec.credentials.secretName: Invalid value: true: must be a string".to_string()])]
 fn credentials_rule(#[case] secret: Value, #[case] expected: Vec<String>) {
     check(
@@ -329,20 +378,37 @@ fn secret_name_is_required_without_defaults() {
 #[rstest]
 #[case::cron(json!({"schedule": "*/30 1-5 * * MON-FRI", "retention": "4w"}), json!({}), vec![])]
 #[case::macro_schedule(json!({"schedule": "@weekly", "retention": "6m"}), json!({}), vec![])]
-#[case::bad_cron(json!({"schedule": "0 25 * * \
-    *", "retention": "7d"}), json!({}), vec!["spec.backup.schedule: Invalid value: \"0 25 * * *\": hour field \"25\": \
-    25 is out of range 0-23".to_string()])]
-#[case::six_fields(json!({"schedule": "0 0 3 * * \
-    *", "retention": "7d"}), json!({}), vec!["spec.backup.schedule: Invalid value: \"0 0 3 * * *\": must have 5 fields \
-    (minute hour day-of-month month day-of-week) or be a macro such as @daily, found 6".to_string()])]
-#[case::bad_retention(json!({"schedule": "@daily", "retention": "7 \
-    days"}), json!({}), vec![format!("spec.backup.retention: Invalid value: \"7 days\": {RETENTION_FORMAT}")])]
-#[case::schedule_missing(json!({"retention": "7d"}), json!({}), vec![format!("spec.backup.schedule: Required value: \
-    {SCHEDULE_REQUIRED}")])]
-#[case::wrong_type(json!("daily"), json!({}), vec!["spec.backup: Invalid value: \"daily\": must be an \
-    object".to_string()])]
-#[case::suspend_wrong_type(json!({"schedule": "@daily", "suspend": "yes"}), json!({}), vec!["spec.backup.suspend: \
-    Invalid value: \"yes\": must be true or false".to_string()])]
+#[case::bad_cron(
+    json!({"schedule": "0 25 * * *", "retention": "7d"}),
+    json!({}),
+    vec!["spec.backup.schedule: Invalid value: \"0 25 * * *\": hour field \"25\": 25 is out of range 0-23".to_string()]
+)]
+#[case::six_fields(
+    json!({"schedule": "0 0 3 * * *", "retention": "7d"}),
+    json!({}),
+    vec!["spec.backup.schedule: Invalid value: \"0 0 3 * * *\": must have 5 fields (minute hour day-of-month month \
+        day-of-week) or be a macro such as @daily, found 6".to_string()]
+)]
+#[case::bad_retention(
+    json!({"schedule": "@daily", "retention": "7 days"}),
+    json!({}),
+    vec![format!("spec.backup.retention: Invalid value: \"7 days\": {RETENTION_FORMAT}")]
+)]
+#[case::schedule_missing(
+    json!({"retention": "7d"}),
+    json!({}),
+    vec![format!("spec.backup.schedule: Required value: {SCHEDULE_REQUIRED}")]
+)]
+#[case::wrong_type(
+    json!("daily"),
+    json!({}),
+    vec!["spec.backup: Invalid value: \"daily\": must be an object".to_string()]
+)]
+#[case::suspend_wrong_type(
+    json!({"schedule": "@daily", "suspend": "yes"}),
+    json!({}),
+    vec!["spec.backup.suspend: Invalid value: \"yes\": must be true or false".to_string()]
+)]
 fn backup_rule(#[case] backup: Value, #[case] settings: Value, #[case] expected: Vec<String>) {
     check(
         with(sampledb(), "/spec/backup", backup),
@@ -380,8 +446,11 @@ fn suspended_backup_is_accepted_with_a_warning() {
 #[case::snapshot("Snapshot", vec![], vec![])]
 #[case::retain("Retain", vec![], vec![])]
 #[case::delete("Delete", vec![], vec![format!("spec.deletionPolicy: {DELETE_POLICY_WARNING}")])]
-#[case::lower_case("delete", vec![format!("spec.deletionPolicy: Invalid value: \"delete\": \
-    {DELETION_POLICY_UNKNOWN}")], vec![])]
+#[case::lower_case(
+    "delete",
+    vec![format!("spec.deletionPolicy: Invalid value: \"delete\": {DELETION_POLICY_UNKNOWN}")],
+    vec![]
+)]
 fn deletion_policy_rule(
     #[case] policy: &str,
     #[case] expected: Vec<String>,
@@ -399,10 +468,16 @@ fn deletion_policy_rule(
 #[case::spec_string("/spec", json!("db"), "spec: Invalid value: \"db\": must be an object")]
 #[case::storage_array("/spec/storage", json!([]), "spec.storage: Invalid value: []: must be an object")]
 #[case::credentials_number("/spec/credentials", json!(1), "spec.credentials: Invalid value: 1: must be an object")]
-#[case::protection_string("/spec/deletionProtection", json!("yes"), "spec.deletionProtection: Invalid value: \"yes\": \
-    must be true or false")]
-#[case::policy_bool("/spec/deletionPolicy", json!(false), "spec.deletionPolicy: Invalid value: false: must be a \
-    string")]
+#[case::protection_string(
+    "/spec/deletionProtection",
+    json!("yes"),
+    "spec.deletionProtection: Invalid value: \"yes\": must be true or false"
+)]
+#[case::policy_bool(
+    "/spec/deletionPolicy",
+    json!(false),
+    "spec.deletionPolicy: Invalid value: false: must be a string"
+)]
 #[case::metadata_list("/metadata", json!([]), "metadata: Invalid value: []: must be an object")]
 #[case::name_number("/metadata/name", json!(42), "metadata.name: Invalid value: 42: must be a string")]
 fn wrong_types_are_violations_at_their_path(

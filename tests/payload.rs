@@ -109,8 +109,10 @@ fn a_payload_that_is_not_json_names_the_parse_error() {
 /// evaluated on the fields that are read instead of being refused as not JSON.
 #[rstest]
 #[case::lone_surrogate("\"\\ud800\"", "unexpected end of hex escape at line 1 column 28")]
-#[case::nesting_past_the_limit(&format!("{}1{}", "[".repeat(300), "]".repeat(300)), "recursion limit exceeded at line \
-    1 column 146")]
+#[case::nesting_past_the_limit(
+    &format!("{}1{}", "[".repeat(300), "]".repeat(300)),
+    "recursion limit exceeded at line 1 column 146"
+)]
 fn limits_apply_to_the_fields_that_are_read_only(#[case] skipped: &str, #[case] whole_error: &str) {
     let payload = format!("{{\"request\": {{\"uid\": {skipped}, \"operation\": \"CREATE\"}}}}");
     let (selective, whole) = both(payload.as_bytes());

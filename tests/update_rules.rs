@@ -17,10 +17,16 @@ fn check(old: Value, new: Value, settings: Value, expected: &[String]) {
 #[rstest]
 #[case::grow("20Gi", "30Gi", vec![])]
 #[case::same_value_other_unit("1Gi", "1024Mi", vec![])]
-#[case::shrink("20Gi", "10Gi", vec![format!("spec.storage.size: Invalid value: \"10Gi\": may not shrink from 20Gi: \
-    {SHRINK_REFUSED}")])]
-#[case::shrink_by_a_byte("1Gi", "1073741823", vec![format!("spec.storage.size: Invalid value: \"1073741823\": may not \
-    shrink from 1Gi: {SHRINK_REFUSED}")])]
+#[case::shrink(
+    "20Gi",
+    "10Gi",
+    vec![format!("spec.storage.size: Invalid value: \"10Gi\": may not shrink from 20Gi: {SHRINK_REFUSED}")]
+)]
+#[case::shrink_by_a_byte(
+    "1Gi",
+    "1073741823",
+    vec![format!("spec.storage.size: Invalid value: \"1073741823\": may not shrink from 1Gi: {SHRINK_REFUSED}")]
+)]
 fn storage_grow(#[case] old: &str, #[case] new: &str, #[case] expected: Vec<String>) {
     let old = with(sampledb(), "/spec/storage/size", json!(old));
     let new = with(sampledb(), "/spec/storage/size", json!(new));
@@ -37,12 +43,23 @@ fn storage_size_default_never_reads_as_a_change() {
 #[rstest]
 #[case::unchanged(Some("fast-ssd"), Some("fast-ssd"), vec![])]
 #[case::both_unset(None, None, vec![])]
-#[case::changed(Some("fast-ssd"), Some("slow-hdd"), vec![format!("spec.storage.storageClassName: Invalid value: \
-    \"slow-hdd\": may not change (was \"fast-ssd\"): {CLASS_IMMUTABLE}")])]
-#[case::set_later(None, Some("fast-ssd"), vec![format!("spec.storage.storageClassName: Invalid value: \"fast-ssd\": \
-    may not change (was unset): {CLASS_IMMUTABLE}")])]
-#[case::removed(Some("fast-ssd"), None, vec![format!("spec.storage.storageClassName: Forbidden: may not be removed \
-    (was \"fast-ssd\"): {CLASS_IMMUTABLE}")])]
+#[case::changed(
+    Some("fast-ssd"),
+    Some("slow-hdd"),
+    vec![format!("spec.storage.storageClassName: Invalid value: \"slow-hdd\": may not change (was \"fast-ssd\"): \
+        {CLASS_IMMUTABLE}")]
+)]
+#[case::set_later(
+    None,
+    Some("fast-ssd"),
+    vec![format!("spec.storage.storageClassName: Invalid value: \"fast-ssd\": may not change (was unset): \
+        {CLASS_IMMUTABLE}")]
+)]
+#[case::removed(
+    Some("fast-ssd"),
+    None,
+    vec![format!("spec.storage.storageClassName: Forbidden: may not be removed (was \"fast-ssd\"): {CLASS_IMMUTABLE}")]
+)]
 fn storage_class_immutable(
     #[case] old: Option<&str>,
     #[case] new: Option<&str>,
@@ -72,17 +89,42 @@ fn default_storage_class_applies_to_both_sides() {
 #[case::same("16.4", None, "16.4", vec![])]
 #[case::numeric_not_lexical("9.6", None, "10.1", vec![])]
 #[case::major_only_means_any_minor("16.4", None, "16", vec![])]
-#[case::downgrade("16.4", None, "16.2", vec!["spec.version: Invalid value: \"16.2\": may not go back from 16.4 (the \
-    old object's spec.version): downgrades are not supported".to_string()])]
-#[case::major_downgrade("16.4", None, "15.9", vec!["spec.version: Invalid value: \"15.9\": may not go back from 16.4 \
-    (the old object's spec.version): downgrades are not supported".to_string()])]
-#[case::skips_a_major("15.8", None, "17.0", vec!["spec.version: Invalid value: \"17.0\": may not skip a major version: \
-    upgrade from 15.8 (the old object's spec.version) to 16 first".to_string()])]
-#[case::status_is_the_reference("16.4", Some("15.8"), "17.1", vec!["spec.version: Invalid value: \"17.1\": may not \
-    skip a major version: upgrade from 15.8 (the old object's status.currentVersion) to 16 first".to_string()])]
+#[case::downgrade(
+    "16.4",
+    None,
+    "16.2",
+    vec!["spec.version: Invalid value: \"16.2\": may not go back from 16.4 (the old object's spec.version): downgrades \
+        are not supported".to_string()]
+)]
+#[case::major_downgrade(
+    "16.4",
+    None,
+    "15.9",
+    vec!["spec.version: Invalid value: \"15.9\": may not go back from 16.4 (the old object's spec.version): downgrades \
+        are not supported".to_string()]
+)]
+#[case::skips_a_major(
+    "15.8",
+    None,
+    "17.0",
+    vec!["spec.version: Invalid value: \"17.0\": may not skip a major version: upgrade from 15.8 (the old object's \
+        spec.version) to 16 first".to_string()]
+)]
+#[case::status_is_the_reference(
+    "16.4",
+    Some("15.8"),
+    "17.1",
+    vec!["spec.version: Invalid value: \"17.1\": may not skip a major version: upgrade from 15.8 (the old object's \
+        status.currentVersion) to 16 first".to_string()]
+)]
 #[case::status_allows_the_next_step("16.4", Some("15.8"), "16.1", vec![])]
-#[case::below_running_version("16", Some("16.4"), "16.2", vec!["spec.version: Invalid value: \"16.2\": may not go back \
-    from 16.4 (the old object's status.currentVersion): downgrades are not supported".to_string()])]
+#[case::below_running_version(
+    "16",
+    Some("16.4"),
+    "16.2",
+    vec!["spec.version: Invalid value: \"16.2\": may not go back from 16.4 (the old object's status.currentVersion): \
+        downgrades are not supported".to_string()]
+)]
 fn version_path(
     #[case] old: &str,
     #[case] running: Option<&str>,
