@@ -6,6 +6,7 @@ pub mod findings;
 pub mod jsonpath;
 pub mod node;
 pub mod payload;
+pub mod rule_ids;
 
 /// Text that is a literal in most places and built in a few: a message detail, a default value.
 pub type Text = std::borrow::Cow<'static, str>;

@@ -20,10 +20,9 @@ pub const UNKNOWN_RUNNING_VERSION: &str =
     "the upgrade path was not checked: the stored object gives no version that parses";
 
 /// The update rules' ids (the README's table), as break glass names them.
-pub const STORAGE_GROW: &str = "storageGrow";
-pub const STORAGE_CLASS_IMMUTABLE: &str = "storageClassImmutable";
-pub const VERSION_PATH: &str = "versionPath";
-pub const CREDENTIALS_IMMUTABLE: &str = "credentialsImmutable";
+pub use crate::model::rule_ids::{
+    CREDENTIALS_IMMUTABLE, STORAGE_CLASS_IMMUTABLE, STORAGE_GROW, VERSION_PATH,
+};
 
 /// Every update rule but those in `skip` (rules a break-glass exception covers).
 pub fn check_update(old: &Node, new: &Node, findings: &mut Findings, skip: &[&str]) {

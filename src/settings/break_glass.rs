@@ -4,6 +4,10 @@
 use super::custom_rules::CustomRule;
 use crate::model::findings::{SettingsErrors, type_name};
 use crate::model::node::Node;
+use crate::model::rule_ids::{
+    BACKUP, CREDENTIALS, CREDENTIALS_IMMUTABLE, DELETION_POLICY, NAME, REPLICAS, RESOURCES,
+    STORAGE, STORAGE_CLASS, STORAGE_CLASS_IMMUTABLE, STORAGE_GROW, TYPES, VERSION, VERSION_PATH,
+};
 
 /// The RBAC verb asked for when the settings name none.
 pub const DEFAULT_VERB: &str = "bypass";
@@ -11,28 +15,24 @@ pub const DEFAULT_VERB: &str = "bypass";
 /// The built-in rules an exception may cover: update rules an incident can need broken (a
 /// restore from an older backup is a downgrade, a leaked password's rotation changes the Secret,
 /// a migration changes the class). The README's ids.
-pub const BYPASSABLE: [&str; 3] = [
-    "versionPath",
-    "credentialsImmutable",
-    "storageClassImmutable",
-];
+pub const BYPASSABLE: [&str; 3] = [VERSION_PATH, CREDENTIALS_IMMUTABLE, STORAGE_CLASS_IMMUTABLE];
 
 /// Built-in rule ids that can never be bypassed: each checks what the operator needs to serve the
 /// object at all (types, required fields, name and quantity formats), or what Kubernetes cannot
 /// do (a PersistentVolumeClaim never shrinks). Their bounds (maxReplicas, allowedVersions, ...)
 /// are settings to change instead.
 pub const NOT_BYPASSABLE: [&str; 11] = [
-    "name",
-    "version",
-    "replicas",
-    "storage",
-    "storageClass",
-    "resources",
-    "credentials",
-    "backup",
-    "deletionPolicy",
-    "types",
-    "storageGrow",
+    NAME,
+    VERSION,
+    REPLICAS,
+    STORAGE,
+    STORAGE_CLASS,
+    RESOURCES,
+    CREDENTIALS,
+    BACKUP,
+    DELETION_POLICY,
+    TYPES,
+    STORAGE_GROW,
 ];
 
 const BREAK_GLASS_KEYS: [&str; 2] = ["rules", "verb"];

@@ -4,6 +4,7 @@
 use kubewarden_policy_sdk::response::ValidationResponse;
 use sampledb_policy::model::fields::{NOT_A_BOOLEAN, NOT_A_QUANTITY, NOT_A_STRING, NOT_AN_OBJECT};
 use sampledb_policy::model::findings::violation_entries;
+use sampledb_policy::model::rule_ids as id;
 use sampledb_policy::rules::object_rules::{REPLICAS_NOT_INTEGER, VERSION_NOT_STRING};
 use std::collections::BTreeSet;
 
@@ -27,7 +28,7 @@ pub fn of_response(response: &ValidationResponse) -> BTreeSet<String> {
             ids.insert("request".to_string());
         }
         Some(403) => {
-            ids.insert("deletionProtection".to_string());
+            ids.insert(id::DELETION_PROTECTION.to_string());
         }
         _ => {
             let message = response.message.as_deref().unwrap_or("");
@@ -42,28 +43,28 @@ pub fn of_response(response: &ValidationResponse) -> BTreeSet<String> {
 fn of_violation(entry: &str) -> &'static str {
     let (path, rest) = entry.split_once(": ").unwrap_or((entry, ""));
     if rest.contains("(custom rule ") {
-        return "customRules";
+        return id::CUSTOM_RULES;
     }
     if TYPE_DETAILS.iter().any(|detail| rest.ends_with(detail)) {
-        return "types";
+        return id::TYPES;
     }
     let immutable = rest.contains("may not change") || rest.contains("may not be removed");
     match path {
-        p if p.starts_with("metadata") => "name",
+        p if p.starts_with("metadata") => id::NAME,
         "spec.version" if rest.contains("may not go back") || rest.contains("may not skip") => {
-            "versionPath"
+            id::VERSION_PATH
         }
-        "spec.version" => "version",
-        "spec.replicas" => "replicas",
-        "spec.storage.size" if rest.contains("may not shrink") => "storageGrow",
-        "spec.storage.size" => "storage",
-        "spec.storage.storageClassName" if immutable => "storageClassImmutable",
-        "spec.storage.storageClassName" => "storageClass",
-        "spec.credentials.secretName" if immutable => "credentialsImmutable",
-        p if p.starts_with("spec.credentials") => "credentials",
-        p if p.starts_with("spec.resources") => "resources",
-        p if p.starts_with("spec.backup") => "backup",
-        "spec.deletionPolicy" => "deletionPolicy",
+        "spec.version" => id::VERSION,
+        "spec.replicas" => id::REPLICAS,
+        "spec.storage.size" if rest.contains("may not shrink") => id::STORAGE_GROW,
+        "spec.storage.size" => id::STORAGE,
+        "spec.storage.storageClassName" if immutable => id::STORAGE_CLASS_IMMUTABLE,
+        "spec.storage.storageClassName" => id::STORAGE_CLASS,
+        "spec.credentials.secretName" if immutable => id::CREDENTIALS_IMMUTABLE,
+        p if p.starts_with("spec.credentials") => id::CREDENTIALS,
+        p if p.starts_with("spec.resources") => id::RESOURCES,
+        p if p.starts_with("spec.backup") => id::BACKUP,
+        "spec.deletionPolicy" => id::DELETION_POLICY,
         _ => "unknown",
     }
 }
