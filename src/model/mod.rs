@@ -5,6 +5,7 @@ pub mod fields;
 pub mod findings;
 pub mod jsonpath;
 pub mod node;
+mod node_json;
 pub mod payload;
 pub mod rule_ids;
 
