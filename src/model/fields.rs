@@ -18,13 +18,27 @@ pub const KIND: &str = "SampleDB";
 pub struct FieldPath {
     pub keys: &'static [&'static str],
     pub path: &'static str,
+    /// The field's own key, in the object that holds it (the last of `keys`, kept apart so that
+    /// reading it costs nothing at run time).
+    pub key: &'static str,
 }
 
 impl FieldPath {
     /// The field's own key, in the object that holds it.
+    #[inline(always)]
     pub const fn key(&self) -> &'static str {
-        self.keys[self.keys.len() - 1]
+        self.key
     }
+}
+
+/// The last of a path's keys, at compile time.
+macro_rules! last_key {
+    ($last:ident) => {
+        stringify!($last)
+    };
+    ($first:ident $(. $rest:ident)+) => {
+        last_key!($($rest).+)
+    };
 }
 
 /// `field_path!(spec.storage.size)`: the keys `["spec", "storage", "size"]` and the path
@@ -34,6 +48,7 @@ macro_rules! field_path {
         FieldPath {
             keys: &[stringify!($first) $(, stringify!($rest))*],
             path: concat!(stringify!($first) $(, ".", stringify!($rest))*),
+            key: last_key!($first $(. $rest)*),
         }
     };
 }
@@ -84,11 +99,13 @@ pub fn lookup_str<'a>(root: &'a Node<'a>, keys: &[&str]) -> Option<&'a str> {
 }
 
 /// A field's value, from the root; `None` if absent.
+#[inline(always)]
 pub fn value_of<'a>(root: &'a Node<'a>, at: FieldPath) -> Option<&'a Node<'a>> {
     lookup(root, at.keys)
 }
 
 /// A string field's value, from the root; `None` if absent or not a string.
+#[inline(always)]
 pub fn str_of<'a>(root: &'a Node<'a>, at: FieldPath) -> Option<&'a str> {
     lookup_str(root, at.keys)
 }
@@ -102,6 +119,7 @@ pub fn display_name<'a>(object: &'a Node<'a>) -> &'a str {
 
 /// An object-valued field of `map` (the object holding it); a value of another type is recorded
 /// as a violation at the field's path.
+#[inline(always)]
 pub fn object_at<'a>(
     map: &'a Object<'a>,
     at: FieldPath,
@@ -127,22 +145,37 @@ pub fn object_named<'a>(
 }
 
 /// A string-valued field of `map`; a value of another type is recorded at the field's path.
+#[inline(always)]
 pub fn str_at<'a>(map: &'a Object<'a>, at: FieldPath, findings: &mut Findings) -> Option<&'a str> {
-    match field(map, at.key())? {
+    str_named(map, at.key, at.path, findings)
+}
+
+fn str_named<'a>(
+    map: &'a Object<'a>,
+    key: &str,
+    path: &str,
+    findings: &mut Findings,
+) -> Option<&'a str> {
+    match field(map, key)? {
         Node::String(text) => Some(text),
         other => {
-            findings.invalid(at.path, other, NOT_A_STRING);
+            findings.invalid(path, other, NOT_A_STRING);
             None
         }
     }
 }
 
 /// A boolean-valued field of `map`; a value of another type is recorded at the field's path.
+#[inline(always)]
 pub fn bool_at(map: &Object<'_>, at: FieldPath, findings: &mut Findings) -> Option<bool> {
-    match field(map, at.key())? {
+    bool_named(map, at.key, at.path, findings)
+}
+
+fn bool_named(map: &Object<'_>, key: &str, path: &str, findings: &mut Findings) -> Option<bool> {
+    match field(map, key)? {
         Node::Bool(flag) => Some(*flag),
         other => {
-            findings.invalid(at.path, other, NOT_A_BOOLEAN);
+            findings.invalid(path, other, NOT_A_BOOLEAN);
             None
         }
     }
