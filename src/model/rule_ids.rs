@@ -38,6 +38,12 @@ pub const OBJECT_RULES: [&str; 11] = [
     CUSTOM_RULES,
 ];
 
+/// Whether `id` names a built-in rule (what a custom rule may not be named; `customRules` names
+/// the custom rules themselves).
+pub fn is_built_in(id: &str) -> bool {
+    id != CUSTOM_RULES && (OBJECT_RULES.contains(&id) || UPDATE_RULES.contains(&id))
+}
+
 /// The rules of an UPDATE, in the tables' order.
 pub const UPDATE_RULES: [&str; 4] = [
     STORAGE_GROW,

@@ -5,8 +5,7 @@ use super::custom_rules::CustomRule;
 use crate::model::findings::{SettingsErrors, type_name};
 use crate::model::node::Node;
 use crate::model::rule_ids::{
-    BACKUP, CREDENTIALS, CREDENTIALS_IMMUTABLE, DELETION_POLICY, NAME, REPLICAS, RESOURCES,
-    STORAGE, STORAGE_CLASS, STORAGE_CLASS_IMMUTABLE, STORAGE_GROW, TYPES, VERSION, VERSION_PATH,
+    CREDENTIALS_IMMUTABLE, STORAGE_CLASS_IMMUTABLE, VERSION_PATH, is_built_in,
 };
 
 /// The RBAC verb asked for when the settings name none.
@@ -16,24 +15,6 @@ pub const DEFAULT_VERB: &str = "bypass";
 /// restore from an older backup is a downgrade, a leaked password's rotation changes the Secret,
 /// a migration changes the class). The README's ids.
 pub const BYPASSABLE: [&str; 3] = [VERSION_PATH, CREDENTIALS_IMMUTABLE, STORAGE_CLASS_IMMUTABLE];
-
-/// Built-in rule ids that can never be bypassed: each checks what the operator needs to serve the
-/// object at all (types, required fields, name and quantity formats), or what Kubernetes cannot
-/// do (a PersistentVolumeClaim never shrinks). Their bounds (maxReplicas, allowedVersions, ...)
-/// are settings to change instead.
-pub const NOT_BYPASSABLE: [&str; 11] = [
-    NAME,
-    VERSION,
-    REPLICAS,
-    STORAGE,
-    STORAGE_CLASS,
-    RESOURCES,
-    CREDENTIALS,
-    BACKUP,
-    DELETION_POLICY,
-    TYPES,
-    STORAGE_GROW,
-];
 
 const BREAK_GLASS_KEYS: [&str; 2] = ["rules", "verb"];
 
@@ -85,7 +66,10 @@ pub fn read(
                     errors.add(&key, format!("must be a string, got {}", type_name(item)));
                     continue;
                 };
-                if NOT_BYPASSABLE.contains(&rule) {
+                // Every other built-in rule checks what the operator needs to serve the object at
+                // all (types, required fields, name and quantity formats), or what Kubernetes
+                // cannot do (a PersistentVolumeClaim never shrinks); their bounds are settings.
+                if is_built_in(rule) && !BYPASSABLE.contains(&rule) {
                     errors.add(&key, format!("\"{rule}\" cannot be bypassed: the operator could not serve the object, or Kubernetes cannot make the change; change the settings' bounds instead"));
                 } else if !BYPASSABLE.contains(&rule)
                     && !custom_rules

@@ -3,7 +3,6 @@
 //! (`bounds.rs`) and the checks between keys (`cross_checks.rs`).
 
 use super::bounds::fit_to_bounds;
-use super::break_glass::{BYPASSABLE, NOT_BYPASSABLE};
 use super::cross_checks::check_consistency;
 use super::custom_rules::CustomRule;
 use super::default_values::{Text, read_defaults};
@@ -11,6 +10,7 @@ use super::reader::Reader;
 use super::values::{SETTINGS_KEYS, Settings};
 use crate::model::findings::{SettingsErrors, type_name};
 use crate::model::node::{Node, Object};
+use crate::model::rule_ids::is_built_in;
 
 impl Settings {
     /// Reads settings as policy-server passes them: `null` or `{}` means every default.
@@ -147,8 +147,7 @@ fn read_settings(map: &Object, errors: &mut SettingsErrors) -> Settings {
         );
     }
     // breakGlass.rules names built-in rules and custom rules alike: one name, one rule.
-    let built_in = |name: &&&str| BYPASSABLE.contains(name) || NOT_BYPASSABLE.contains(name);
-    if let Some(name) = names.iter().find(built_in) {
+    if let Some(name) = names.iter().find(|name| is_built_in(name)) {
         errors.add(
             "customRules",
             format!("the name \"{name}\" is a built-in rule's id"),

@@ -14,7 +14,7 @@ mod values;
 
 pub use crate::model::findings::SettingsErrors;
 pub use answer::{SettingsDocument, validate_settings_payload};
-pub use break_glass::{BYPASSABLE, BreakGlass, DEFAULT_VERB, NOT_BYPASSABLE};
+pub use break_glass::{BYPASSABLE, BreakGlass, DEFAULT_VERB};
 pub use custom_rules::CustomRule;
 pub use default_values::{DEFAULTS_KEYS, DELETION_POLICIES, Defaults, Text};
 pub use reader::{Bound, CheckMode};
