@@ -24,48 +24,39 @@ commands:
 
 policy-run <command> --help shows a command's options.";
 
-/// An error that is the user's to fix in the command line or the files it names: exit code 2.
-/// It carries the command's usage line so the message says what was expected.
-#[derive(Debug)]
-pub struct Usage(pub String);
+/// Errors that are a message and what the caller does with it: each kind is its own type, so that
+/// `report` tells them apart with `anyhow::Error::is`.
+macro_rules! message_errors {
+    ($($(#[$doc:meta])* $name:ident($text:ty);)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(pub $text);
 
-impl fmt::Display for Usage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    )*};
 }
 
-impl std::error::Error for Usage {}
+message_errors! {
+    /// An error that is the user's to fix in the command line: exit code 2. It carries the
+    /// command's usage line so the message says what was expected.
+    Usage(String);
+    /// A problem with an input the user names (not with what the policy says of it): a file that
+    /// cannot be read or parsed, a suite that expects nothing. Exit code 2, as a usage error.
+    InputError(String);
+    /// `--help`: the caller prints it and exits 0.
+    HelpRequested(&'static str);
+}
 
 /// `message`, then the command's help (its first line names the usage).
 pub fn usage(help: &str, message: impl fmt::Display) -> anyhow::Error {
     Usage(format!("{message}\n{help}")).into()
 }
-
-/// A problem with an input the user names (not with what the policy says of it): a file that
-/// cannot be read or parsed, a suite that expects nothing. Exit code 2, as a usage error.
-#[derive(Debug)]
-pub struct InputError(pub String);
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
-
-/// What the caller does with `--help`: prints it and exits 0.
-#[derive(Debug)]
-pub struct HelpRequested(pub &'static str);
-
-impl fmt::Display for HelpRequested {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for HelpRequested {}
 
 /// A lexopt error (unknown flag, missing value, bad UTF-8) as a usage error of `help`'s command.
 pub fn parse_error(help: &str, error: lexopt::Error) -> anyhow::Error {
