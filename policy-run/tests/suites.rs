@@ -286,3 +286,19 @@ fn the_readmes_example_suite_is_valid() {
     let output = policy_run(&["test", dir.join("tests").to_str().unwrap()]);
     assert_exit(&output, 0);
 }
+
+#[test]
+fn a_module_that_is_not_there_is_an_input_error_that_says_how_to_name_one() {
+    let suite = scratch_suite("no-module.yaml", WRONG);
+    let output = policy_run(&["test", "--module", "nowhere.wasm", suite.to_str().unwrap()]);
+    assert_exit(&output, 2);
+    let report = stdout(&output);
+    assert!(
+        report.contains("cannot read the policy module nowhere.wasm"),
+        "{report}"
+    );
+    assert!(
+        report.contains("--module FILE or `module:` in the suite"),
+        "{report}"
+    );
+}

@@ -52,7 +52,13 @@ impl Engine {
 
 impl Answerer for Engine {
     fn prepare(&mut self, suite: &Suite, module: &Path) -> Result<()> {
-        let policy = self.module(module)?;
+        let policy = self.module(module).map_err(|error| {
+            super::InputError(format!(
+                "{}: {error:#}: name the module with --module FILE or `module:` in the suite \
+                 (annotated-policy.wasm from make, or one `kwctl pull` fetched)",
+                suite.path.display()
+            ))
+        })?;
         review::validate_settings(policy, &suite.config.settings)
             .map_err(|error| super::InputError(format!("{}: {error}", suite.path.display())).into())
     }
